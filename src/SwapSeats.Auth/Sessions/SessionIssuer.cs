@@ -1,0 +1,99 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using SwapSeats.Auth.Domain;
+using SwapSeats.ServiceDefaults;
+
+namespace SwapSeats.Auth.Sessions;
+
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    /// <summary>PEM of the ES256 private key (PKCS#8 or SEC1). Either this or <see cref="SigningKeyFile"/>.</summary>
+    public string? SigningKeyPem { get; set; }
+
+    /// <summary>Path of a PEM file with the private key, e.g. a mounted Kubernetes secret.</summary>
+    public string? SigningKeyFile { get; set; }
+
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    public int SignInFailureLimit { get; set; } = 10;
+
+    public TimeSpan SignInFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+
+    public string ReadSigningKeyPem() =>
+        !string.IsNullOrWhiteSpace(SigningKeyPem) ? SigningKeyPem : File.ReadAllText(SigningKeyFile!);
+}
+
+/// <summary>Mints session tokens (the only place in the system that holds the private key) and sets the cookie.</summary>
+public sealed class SessionIssuer
+{
+    private readonly SigningCredentials _credentials;
+    private readonly SessionTokenOptions _token;
+    private readonly AuthOptions _auth;
+    private readonly TimeProvider _time;
+    private readonly JsonWebTokenHandler _handler = new();
+
+    public SessionIssuer(IOptions<AuthOptions> auth, IOptions<SessionTokenOptions> token, TimeProvider time)
+    {
+        _auth = auth.Value;
+        _token = token.Value;
+        _time = time;
+        var key = ECDsa.Create();
+        key.ImportFromPem(_auth.ReadSigningKeyPem());
+        _credentials = new SigningCredentials(new ECDsaSecurityKey(key), SessionTokenOptions.Algorithm);
+    }
+
+    public void SignIn(HttpContext context, User user)
+    {
+        var now = _time.GetUtcNow();
+        var expires = now + _auth.TokenLifetime;
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = _token.Issuer,
+            Audience = _token.Audience,
+            Subject = new ClaimsIdentity([new Claim("sub", user.Id.ToString()), new Claim("email", user.Email)]),
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            SigningCredentials = _credentials,
+        });
+        context.Response.Cookies.Append(SessionTokenOptions.CookieName, token, CookieOptions(context, expires));
+    }
+
+    public static void SignOut(HttpContext context) =>
+        context.Response.Cookies.Delete(SessionTokenOptions.CookieName, CookieOptions(context, expires: null));
+
+    // Secure follows the scheme the browser used; behind a TLS-terminating proxy the forwarded headers restore it.
+    private static CookieOptions CookieOptions(HttpContext context, DateTimeOffset? expires) => new()
+    {
+        HttpOnly = true,
+        SameSite = SameSiteMode.Lax,
+        Path = "/",
+        Secure = context.Request.IsHttps,
+        Expires = expires,
+        IsEssential = true,
+    };
+}
+
+public static class SessionIssuingExtensions
+{
+    public static IHostApplicationBuilder AddSessionIssuing(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AuthOptions>()
+            .Bind(builder.Configuration.GetSection(AuthOptions.Section))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.SigningKeyPem) || !string.IsNullOrWhiteSpace(o.SigningKeyFile),
+                "Auth:SigningKeyPem or Auth:SigningKeyFile (env Auth__SigningKeyPem / Auth__SigningKeyFile) must hold the ES256 private key.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.SigningKeyFile) || File.Exists(o.SigningKeyFile),
+                "Auth:SigningKeyFile names a file that does not exist.")
+            .Validate(o => o.TokenLifetime > TimeSpan.Zero, "Auth:TokenLifetime must be positive.")
+            .Validate(o => o.SignInFailureLimit > 0 && o.SignInFailureWindow > TimeSpan.Zero,
+                "Auth:SignInFailureLimit and Auth:SignInFailureWindow must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<SessionIssuer>();
+        return builder;
+    }
+}

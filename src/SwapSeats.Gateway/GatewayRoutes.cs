@@ -1,0 +1,72 @@
+using Yarp.ReverseProxy.Configuration;
+
+namespace SwapSeats.Gateway;
+
+/// <summary>
+/// The public origin's routing table: each API prefix goes to the service that owns it, everything else to the web UI.
+/// A service appears here once its address is configured (<c>Gateway:Services:{name}</c>).
+/// </summary>
+public static class GatewayRoutes
+{
+    /// <summary>Service name → the public path prefix it owns. The web UI takes every path no API owns.</summary>
+    public static readonly IReadOnlyDictionary<string, string> ApiPrefixes = new Dictionary<string, string>
+    {
+        ["auth"] = "/api/users",
+        ["tickets"] = "/api/tickets",
+        ["orders"] = "/api/orders",
+        ["payments"] = "/api/payments",
+    };
+
+    public const string Web = "web";
+
+    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(IConfiguration services)
+    {
+        var routes = new List<RouteConfig>();
+        var clusters = new List<ClusterConfig>();
+        foreach (var service in services.GetChildren().Where(s => !string.IsNullOrWhiteSpace(s.Value)))
+        {
+            clusters.Add(new ClusterConfig
+            {
+                ClusterId = service.Key,
+                Destinations = new Dictionary<string, DestinationConfig> { ["primary"] = new() { Address = service.Value! } },
+            });
+
+            if (ApiPrefixes.TryGetValue(service.Key, out var prefix))
+            {
+                routes.Add(new RouteConfig
+                {
+                    RouteId = service.Key,
+                    ClusterId = service.Key,
+                    Match = new RouteMatch { Path = prefix + "/{**rest}" },
+                });
+                routes.Add(new RouteConfig
+                {
+                    RouteId = service.Key + "-root",
+                    ClusterId = service.Key,
+                    Match = new RouteMatch { Path = prefix },
+                });
+                // The service's OpenAPI document, for the reference at /api/docs.
+                routes.Add(new RouteConfig
+                {
+                    RouteId = service.Key + "-openapi",
+                    ClusterId = service.Key,
+                    Match = new RouteMatch { Path = $"/api/docs/openapi/{service.Key}.json" },
+                    Transforms = [new Dictionary<string, string> { ["PathSet"] = "/openapi/v1.json" }],
+                });
+            }
+            else if (service.Key == Web)
+            {
+                routes.Add(new RouteConfig
+                {
+                    RouteId = Web,
+                    ClusterId = Web,
+                    // Lowest priority: only what no API route claims.
+                    Order = int.MaxValue,
+                    Match = new RouteMatch { Path = "/{**rest}" },
+                });
+            }
+        }
+
+        return (routes, clusters);
+    }
+}

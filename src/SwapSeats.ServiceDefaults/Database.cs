@@ -1,0 +1,93 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace SwapSeats.ServiceDefaults;
+
+public static class Database
+{
+    /// <summary>
+    /// Registers the service's own PostgreSQL database from <c>ConnectionStrings:{name}</c> with a readiness check.
+    /// </summary>
+    public static IHostApplicationBuilder AddServiceDatabase<TContext>(this IHostApplicationBuilder builder, string name)
+        where TContext : DbContext
+    {
+        var connectionString = builder.Configuration.GetConnectionString(name);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{name} is not set (env ConnectionStrings__{name}); it must point at the {name} PostgreSQL database.");
+        }
+
+        builder.Services.AddDbContext<TContext>(options => options.UseNpgsql(connectionString));
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>($"{name}-db", tags: [HealthTags.Ready]);
+        return builder;
+    }
+
+    /// <summary>
+    /// Applies committed migrations at start-up in Development (or when Database:MigrateOnStartup is true).
+    /// Run with the argument <c>migrate</c> to apply them and exit: that is what the Kubernetes migration job does.
+    /// </summary>
+    /// <returns>true when the process should exit now (migrate-only run).</returns>
+    public static async Task<bool> MigrateDatabaseAsync<TContext>(this IHost app, string[] args) where TContext : DbContext
+    {
+        var config = app.Services.GetRequiredService<IConfiguration>();
+        var environment = app.Services.GetRequiredService<IHostEnvironment>();
+        var migrateOnly = args.Contains("migrate", StringComparer.OrdinalIgnoreCase);
+        if (!migrateOnly && !environment.IsDevelopment() && !config.GetValue<bool>("Database:MigrateOnStartup"))
+        {
+            return false;
+        }
+
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(Database));
+        await MigrateWithRetryAsync(db, logger);
+        return migrateOnly;
+    }
+
+    private static async Task MigrateWithRetryAsync(DbContext db, ILogger logger)
+    {
+        // Several services start at once against one fresh server: creating databases concurrently can collide,
+        // and the server may still be starting. A few short retries settle both.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await db.Database.MigrateAsync();
+                return;
+            }
+            catch (Exception ex) when (attempt < 10 && ex is Npgsql.NpgsqlException or InvalidOperationException)
+            {
+                logger.LogWarning(ex, "Database migration attempt {Attempt} failed; retrying", attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt));
+            }
+        }
+    }
+}
+
+internal sealed class DatabaseHealthCheck<TContext>(TContext db) : IHealthCheck where TContext : DbContext
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await db.Database.CanConnectAsync(cancellationToken)
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy("The database is not reachable.");
+        }
+        catch (Exception ex)
+        {
+            return HealthCheckResult.Unhealthy("The database is not reachable.", ex);
+        }
+    }
+}
+
+public static class HealthTags
+{
+    public const string Live = "live";
+    public const string Ready = "ready";
+}

@@ -1,0 +1,49 @@
+namespace SwapSeats.ServiceDefaults;
+
+/// <summary>
+/// A business rule refused the request. The message is shown to the caller as the problem's title,
+/// so it must be a plain sentence without internal detail.
+/// </summary>
+public class DomainException(string message, int statusCode = StatusCodes.Status400BadRequest) : Exception(message)
+{
+    public int StatusCode { get; } = statusCode;
+}
+
+public sealed class NotFoundException(string what) : DomainException($"{what} not found", StatusCodes.Status404NotFound);
+
+public sealed class ForbiddenException(string message = "You are not allowed to do this")
+    : DomainException(message, StatusCodes.Status403Forbidden);
+
+/// <summary>The request is well-formed JSON but its values break the rules; answered as a 400 validation problem.</summary>
+public sealed class RequestValidationException(IDictionary<string, string[]> errors)
+    : Exception("One or more validation errors occurred.")
+{
+    public IDictionary<string, string[]> Errors { get; } = errors;
+}
+
+/// <summary>Collects field errors (camelCase field names, as the client sent them) and throws them all at once.</summary>
+public sealed class ValidationErrors
+{
+    private readonly Dictionary<string, List<string>> _errors = new(StringComparer.Ordinal);
+
+    public ValidationErrors Add(string field, string message)
+    {
+        if (!_errors.TryGetValue(field, out var messages))
+        {
+            _errors[field] = messages = [];
+        }
+
+        messages.Add(message);
+        return this;
+    }
+
+    public bool Has(string field) => _errors.ContainsKey(field);
+
+    public void ThrowIfAny()
+    {
+        if (_errors.Count > 0)
+        {
+            throw new RequestValidationException(_errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+
+namespace SwapSeats.ServiceDefaults;
+
+/// <summary>Where every service finds the auth service's public key, and what a session token must say.</summary>
+public sealed class SessionTokenOptions
+{
+    public const string Section = "Jwt";
+    public const string CookieName = "session";
+    public const string Algorithm = SecurityAlgorithms.EcdsaSha256;
+
+    [Required] public string Issuer { get; set; } = "swapseats-auth";
+    [Required] public string Audience { get; set; } = "swapseats";
+
+    /// <summary>PEM of the ES256 public key (SubjectPublicKeyInfo). Either this or <see cref="PublicKeyFile"/>.</summary>
+    public string? PublicKeyPem { get; set; }
+
+    /// <summary>Path of a PEM file holding the public key, e.g. a mounted Kubernetes secret.</summary>
+    public string? PublicKeyFile { get; set; }
+
+    public string ReadPublicKeyPem() =>
+        !string.IsNullOrWhiteSpace(PublicKeyPem) ? PublicKeyPem
+        : !string.IsNullOrWhiteSpace(PublicKeyFile) ? File.ReadAllText(PublicKeyFile)
+        : throw new OptionsValidationException(Section, typeof(SessionTokenOptions),
+            ["Set Jwt:PublicKeyPem or Jwt:PublicKeyFile (env Jwt__PublicKeyPem / Jwt__PublicKeyFile) to the auth service's public key."]);
+}
+
+public static class SessionAuthentication
+{
+    public static IHostApplicationBuilder AddSessionAuthentication(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SessionTokenOptions>()
+            .Bind(builder.Configuration.GetSection(SessionTokenOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => !string.IsNullOrWhiteSpace(o.PublicKeyPem) || !string.IsNullOrWhiteSpace(o.PublicKeyFile),
+                "Jwt:PublicKeyPem or Jwt:PublicKeyFile must be set to the auth service's public key.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.PublicKeyFile) || File.Exists(o.PublicKeyFile),
+                "Jwt:PublicKeyFile names a file that does not exist.")
+            .ValidateOnStart();
+
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IOptions<SessionTokenOptions>>((bearer, tokenOptions) =>
+            {
+                var options = tokenOptions.Value;
+                var key = ECDsa.Create();
+                key.ImportFromPem(options.ReadPublicKeyPem());
+                bearer.MapInboundClaims = false;
+                bearer.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = options.Issuer,
+                    ValidAudience = options.Audience,
+                    IssuerSigningKey = new ECDsaSecurityKey(key),
+                    // Only the asymmetric algorithm auth signs with: "none" and HMAC tricks are refused.
+                    ValidAlgorithms = [SessionTokenOptions.Algorithm],
+                    RequireSignedTokens = true,
+                    RequireExpirationTime = true,
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                    NameClaimType = "email",
+                };
+                bearer.Events = new JwtBearerEvents
+                {
+                    OnMessageReceived = context =>
+                    {
+                        if (context.Request.Cookies.TryGetValue(SessionTokenOptions.CookieName, out var token) && token.Length > 0)
+                        {
+                            context.Token = token;
+                        }
+
+                        return Task.CompletedTask;
+                    },
+                };
+            });
+        builder.Services.AddAuthorization();
+        return builder;
+    }
+
+    /// <summary>The id of the signed-in user, or null for an anonymous caller.</summary>
+    public static Guid? UserId(this ClaimsPrincipal user) =>
+        Guid.TryParse(user.FindFirstValue("sub"), out var id) ? id : null;
+
+    /// <summary>The id of the signed-in user on an endpoint that requires authorization.</summary>
+    public static Guid RequiredUserId(this ClaimsPrincipal user) =>
+        user.UserId() ?? throw new InvalidOperationException("The endpoint must require authorization.");
+}

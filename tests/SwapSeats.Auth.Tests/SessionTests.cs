@@ -1,0 +1,105 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using SwapSeats.Testing;
+
+namespace SwapSeats.Auth.Tests;
+
+public sealed class SessionTests(AuthApp app) : IClassFixture<AuthApp>
+{
+    [Fact]
+    public async Task Current_user_is_null_without_a_session_and_never_401()
+    {
+        var response = await app.Client().GetAsync("/api/users/currentuser");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(JsonValueKind.Null, (await AuthApp.Json(response)).GetProperty("currentUser").ValueKind);
+    }
+
+    [Fact]
+    public async Task The_session_token_is_ES256_with_subject_email_and_a_seven_day_lifetime()
+    {
+        var email = AuthApp.NewEmail();
+        var response = await AuthApp.SignUp(app.Client(), email);
+        var id = (await AuthApp.Json(response)).GetProperty("id").GetString();
+
+        var token = new JsonWebToken(SessionCookieValue(response));
+
+        Assert.Equal("ES256", token.Alg);
+        Assert.Equal(id, token.Subject);
+        Assert.Equal(email, token.GetClaim("email").Value);
+        Assert.Equal(TimeSpan.FromDays(7), token.ValidTo - token.IssuedAt);
+    }
+
+    [Fact]
+    public async Task The_cookie_is_secure_over_https_and_behind_a_tls_terminating_proxy()
+    {
+        var direct = await AuthApp.SignUp(app.Client(https: true), AuthApp.NewEmail());
+        Assert.Contains("secure", Assert.Single(direct.Headers.GetValues("Set-Cookie")), StringComparison.OrdinalIgnoreCase);
+
+        var proxied = app.Client();
+        proxied.DefaultRequestHeaders.Add("X-Forwarded-Proto", "https");
+        var behindProxy = await AuthApp.SignUp(proxied, AuthApp.NewEmail());
+        Assert.Contains("secure", Assert.Single(behindProxy.Headers.GetValues("Set-Cookie")), StringComparison.OrdinalIgnoreCase);
+    }
+
+    public static TheoryData<string> RejectedTokens()
+    {
+        var user = Guid.CreateVersion7();
+        var valid = SessionKeys.MintToken(user, "someone@example.com", DateTimeOffset.UtcNow.AddHours(1));
+        var parts = valid.Split('.');
+        var forgedPayload = Base64Url(Encoding.UTF8.GetBytes(
+            $$"""{"sub":"{{Guid.CreateVersion7()}}","email":"admin@example.com","iss":"swapseats-auth","aud":"swapseats","exp":{{DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds()}}}"""));
+        var noneHeader = Base64Url("""{"alg":"none","typ":"JWT"}"""u8.ToArray());
+        return new TheoryData<string>
+        {
+            // expired an hour ago (beyond clock skew)
+            SessionKeys.MintToken(user, "someone@example.com", DateTimeOffset.UtcNow.AddHours(-1)),
+            // payload swapped under the original signature
+            $"{parts[0]}.{forgedPayload}.{parts[2]}",
+            // "alg": "none" with no signature
+            $"{noneHeader}.{forgedPayload}.",
+            // signed by a key that is not auth's
+            SessionKeys.MintToken(user, "someone@example.com", DateTimeOffset.UtcNow.AddHours(1), ECDsa.Create(ECCurve.NamedCurves.nistP256)),
+            // right key, wrong issuer
+            SessionKeys.MintToken(user, "someone@example.com", DateTimeOffset.UtcNow.AddHours(1), issuer: "someone-else"),
+            "not-a-jwt",
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(RejectedTokens))]
+    public async Task A_bad_token_is_treated_as_no_session(string token)
+    {
+        var client = app.Client();
+        client.DefaultRequestHeaders.Add("Cookie", $"session={token}");
+
+        var response = await client.GetAsync("/api/users/currentuser");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(JsonValueKind.Null, (await AuthApp.Json(response)).GetProperty("currentUser").ValueKind);
+    }
+
+    [Fact]
+    public async Task A_token_minted_with_the_auth_key_is_accepted()
+    {
+        // The counterpart of the rejections above: the same path with a good token does find the user.
+        var user = Guid.CreateVersion7();
+        var client = app.Client();
+        client.DefaultRequestHeaders.Add("Cookie", $"session={SessionKeys.MintToken(user, "good@example.com", DateTimeOffset.UtcNow.AddHours(1))}");
+
+        var current = await AuthApp.Json(await client.GetAsync("/api/users/currentuser"));
+
+        Assert.Equal(user.ToString(), current.GetProperty("currentUser").GetProperty("id").GetString());
+    }
+
+    private static string SessionCookieValue(HttpResponseMessage response)
+    {
+        var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"));
+        return cookie["session=".Length..cookie.IndexOf(';')];
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

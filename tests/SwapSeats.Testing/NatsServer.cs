@@ -1,0 +1,93 @@
+using System.Diagnostics;
+
+namespace SwapSeats.Testing;
+
+/// <summary>
+/// A nats-server with JetStream on a free port and a temporary store directory. One is shared per test process;
+/// tests that stop, pause or restart the server start their own with <see cref="StartNewAsync"/>.
+/// </summary>
+public sealed class NatsServer : IAsyncDisposable
+{
+    private static readonly Lazy<Task<NatsServer>> Shared = new(() => StartNewAsync());
+
+    private readonly string _storeDir;
+    private Process? _process;
+
+    private NatsServer(int port, string storeDir)
+    {
+        Port = port;
+        _storeDir = storeDir;
+    }
+
+    public int Port { get; }
+
+    public string Url => $"nats://127.0.0.1:{Port}";
+
+    public static Task<NatsServer> SharedAsync() => Shared.Value;
+
+    public static async Task<NatsServer> StartNewAsync()
+    {
+        var server = new NatsServer(ExternalProcess.FreePort(), Path.Combine(Path.GetTempPath(), $"swapseats-nats-{Guid.NewGuid():N}"));
+        await server.StartAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return server;
+    }
+
+    /// <summary>Starts (or starts again, after <see cref="StopAsync"/>) on the same port and store.</summary>
+    public async Task StartAsync()
+    {
+        var start = new ProcessStartInfo(ExternalProcess.FindBinary("nats-server"))
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in (string[])["-js", "-a", "127.0.0.1", "-p", Port.ToString(), "-sd", _storeDir])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start nats-server");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var process = _process;
+        await ExternalProcess.WaitForPortAsync(Port, TimeSpan.FromSeconds(30), () => !process.HasExited);
+        if (process.HasExited)
+        {
+            throw new InvalidOperationException($"nats-server exited with {process.ExitCode} on start");
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+
+        _process = null;
+    }
+
+    /// <summary>Freezes the server (SIGSTOP): connections stay open but nothing answers, like a hung host.</summary>
+    public Task PauseAsync() => SignalAsync("STOP");
+
+    public Task ResumeAsync() => SignalAsync("CONT");
+
+    private Task SignalAsync(string signal) =>
+        _process is { HasExited: false } process
+            ? ExternalProcess.RunAsync("kill", [$"-{signal}", process.Id.ToString()])
+            : Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        await ResumeAsync();
+        await StopAsync();
+        if (Directory.Exists(_storeDir))
+        {
+            Directory.Delete(_storeDir, recursive: true);
+        }
+    }
+}

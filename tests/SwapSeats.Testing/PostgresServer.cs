@@ -1,0 +1,93 @@
+using Npgsql;
+
+namespace SwapSeats.Testing;
+
+/// <summary>
+/// A throwaway PostgreSQL cluster: initdb into a temporary directory, started on a free port, stopped and deleted
+/// when the test process exits. One per test process (<see cref="SharedAsync"/>); each test class makes its own database.
+/// PostgreSQL refuses to run as root, so as root the cluster belongs to the 'postgres' user.
+/// </summary>
+public sealed class PostgresServer
+{
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(() => StartAsync());
+    private static readonly string[] BinaryFallbacks = Directory.Exists("/usr/lib/postgresql")
+        ? Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin")).ToArray()
+        : [];
+
+    private readonly string _dataDir;
+    private readonly string _pgCtl;
+
+    private PostgresServer(string dataDir, int port, string pgCtl)
+    {
+        _dataDir = dataDir;
+        Port = port;
+        _pgCtl = pgCtl;
+    }
+
+    public int Port { get; }
+
+    public static Task<PostgresServer> SharedAsync() => Shared.Value;
+
+    public string ConnectionString(string database) =>
+        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Include Error Detail=true;Maximum Pool Size=200";
+
+    /// <summary>Creates an empty database with a unique name and returns its connection string.</summary>
+    public async Task<string> CreateDatabaseAsync(string prefix)
+    {
+        var name = $"{prefix}_{Guid.NewGuid():N}".ToLowerInvariant();
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        await command.ExecuteNonQueryAsync();
+        return ConnectionString(name);
+    }
+
+    public static async Task<PostgresServer> StartAsync()
+    {
+        var initdb = ExternalProcess.FindBinary("initdb", BinaryFallbacks);
+        var pgCtl = ExternalProcess.FindBinary("pg_ctl", BinaryFallbacks);
+        var dataDir = Path.Combine(Path.GetTempPath(), $"swapseats-pg-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dataDir);
+        if (ExternalProcess.IsRoot)
+        {
+            await ExternalProcess.RunAsync("chown", ["postgres:postgres", dataDir]);
+        }
+
+        var server = new PostgresServer(dataDir, ExternalProcess.FreePort(), pgCtl);
+        await AsPostgresAsync(initdb, ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
+        await server.StartProcessAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopAndDeleteAsync().GetAwaiter().GetResult();
+        return server;
+    }
+
+    private Task StartProcessAsync() => AsPostgresAsync(_pgCtl,
+    [
+        "-D", _dataDir, "-l", Path.Combine(_dataDir, "server.log"), "-w", "-t", "60", "start",
+        "-o", $"-p {Port} -k {_dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
+              "-c full_page_writes=off -c max_connections=400",
+    ]);
+
+    /// <summary>Stops the server abruptly (as a crash would) and starts it again on the same port and data.</summary>
+    public async Task RestartAsync()
+    {
+        await AsPostgresAsync(_pgCtl, ["-D", _dataDir, "-m", "immediate", "-w", "stop"]);
+        await StartProcessAsync();
+    }
+
+    private async Task StopAndDeleteAsync()
+    {
+        try
+        {
+            await AsPostgresAsync(_pgCtl, ["-D", _dataDir, "-m", "immediate", "-w", "stop"]);
+        }
+        finally
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+    }
+
+    private static Task AsPostgresAsync(string binary, IEnumerable<string> arguments) =>
+        ExternalProcess.IsRoot
+            ? ExternalProcess.RunAsync("runuser", ["-u", "postgres", "--", binary, .. arguments])
+            : ExternalProcess.RunAsync(binary, arguments);
+}

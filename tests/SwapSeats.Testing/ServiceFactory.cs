@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
+
+namespace SwapSeats.Testing;
+
+/// <summary>
+/// Hosts one service in memory (WebApplicationFactory) against the real PostgreSQL and NATS from the fixtures.
+/// </summary>
+public class ServiceFactory<TProgram>(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<TProgram>
+    where TProgram : class
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (key, value) in SessionKeys.Settings().Concat(settings))
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+    }
+
+    /// <summary>A client that keeps cookies like a browser, over https so Secure cookies come back.</summary>
+    public HttpClient CreateBrowserClient(bool https = false) => CreateClient(new WebApplicationFactoryClientOptions
+    {
+        AllowAutoRedirect = false,
+        HandleCookies = true,
+        BaseAddress = new Uri(https ? "https://localhost" : "http://localhost"),
+    });
+}

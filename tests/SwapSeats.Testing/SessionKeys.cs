@@ -1,0 +1,42 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace SwapSeats.Testing;
+
+/// <summary>An ES256 key pair for a test run, as the auth service and the other services are given one.</summary>
+public static class SessionKeys
+{
+    private static readonly ECDsa Key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    public static string PrivatePem { get; } = Key.ExportPkcs8PrivateKeyPem();
+
+    public static string PublicPem { get; } = Key.ExportSubjectPublicKeyInfoPem();
+
+    public const string Issuer = "swapseats-auth";
+    public const string Audience = "swapseats";
+
+    /// <summary>Mints a token outside the auth service, e.g. an expired one, or one signed by another key.</summary>
+    public static string MintToken(Guid userId, string email, DateTimeOffset expires, ECDsa? signingKey = null, string issuer = Issuer)
+    {
+        var now = expires.AddHours(-1);
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = Audience,
+            Subject = new ClaimsIdentity([new Claim("sub", userId.ToString()), new Claim("email", email)]),
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(signingKey ?? Key), SecurityAlgorithms.EcdsaSha256),
+        });
+    }
+
+    /// <summary>Settings every service needs to validate sessions (and, for auth, to sign them).</summary>
+    public static Dictionary<string, string?> Settings() => new()
+    {
+        ["Jwt:PublicKeyPem"] = PublicPem,
+        ["Auth:SigningKeyPem"] = PrivatePem,
+    };
+}
