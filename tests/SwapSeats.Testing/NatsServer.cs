@@ -85,9 +85,6 @@ public sealed class NatsServer : IAsyncDisposable
     {
         await ResumeAsync();
         await StopAsync();
-        if (Directory.Exists(_storeDir))
-        {
-            Directory.Delete(_storeDir, recursive: true);
-        }
+        PostgresServer.DeleteDirectory(_storeDir);
     }
 }

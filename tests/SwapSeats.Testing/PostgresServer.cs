@@ -82,7 +82,23 @@ public sealed class PostgresServer
         }
         finally
         {
-            Directory.Delete(_dataDir, recursive: true);
+            DeleteDirectory(_dataDir);
+        }
+    }
+
+    internal static void DeleteDirectory(string path)
+    {
+        // The server may still be removing its own files as it exits; a second pass finds a quiet directory.
+        for (var attempt = 1; Directory.Exists(path); attempt++)
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (IOException) when (attempt < 5)
+            {
+                Thread.Sleep(100);
+            }
         }
     }
 

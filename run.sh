@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Starts the whole SwapSeats system on this machine: PostgreSQL and nats-server (data under .data/), every service,
+# the gateway (http://localhost:8080, or $SWAPSEATS_HTTP_PORT) and the Aspire dashboard. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/lib.sh
+
+ensure_installed nats-server:nats-server postgresql:postgres
+
+port=${SWAPSEATS_HTTP_PORT:-8080}
+echo "Building ..."
+dotnet build src/SwapSeats.AppHost -v quiet -nologo -clp:ErrorsOnly
+cat <<MSG
+
+  SwapSeats     http://localhost:${port}
+  API docs      http://localhost:${port}/api/docs
+  Dashboard     http://localhost:18888   (logs, traces and metrics of every process)
+
+  Data lives in .data/ (delete it for a fresh start). Ctrl-C stops every process.
+
+MSG
+exec dotnet run --no-build --project src/SwapSeats.AppHost

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.DependencyInjection;
+using SwapSeats.AppHost;
+
+// The one description of the local topology: PostgreSQL and nats-server as local processes with their data
+// under .data/, then every service and the gateway, wired through environment variables.
+var topology = LocalTopology.FromEnvironment();
+var builder = DistributedApplication.CreateBuilder(args);
+var (privateKeyFile, publicKeyFile) = topology.EnsureSessionKeys();
+
+builder.Services.AddHealthChecks()
+    .AddCheck("postgres-port", new TcpPortHealthCheck(topology.PostgresPort))
+    .AddCheck("nats-port", new TcpPortHealthCheck(topology.NatsPort));
+
+var postgres = builder.AddExecutable("postgres", "bash", topology.RepoRoot,
+        "scripts/local-postgres.sh", Path.Combine(topology.DataDir, "postgres"), topology.PostgresPort.ToString())
+    .WithHealthCheck("postgres-port");
+
+var nats = builder.AddExecutable("nats", "nats-server", topology.RepoRoot,
+        "-js", "-a", "127.0.0.1", "-p", topology.NatsPort.ToString(), "-sd", Path.Combine(topology.DataDir, "nats"))
+    .WithHealthCheck("nats-port");
+
+// Settings a developer gives ./run.sh (e.g. Orders__ReservationWindow=00:00:30) reach the services.
+string[] forwardedPrefixes = ["Auth__", "Tickets__", "Orders__", "Expiration__", "Payments__", "Jwt__"];
+var forwarded = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+    .Where(name => forwardedPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)))
+    .ToList();
+
+IResourceBuilder<ProjectResource> Service<TProject>(string name) where TProject : IProjectMetadata, new()
+{
+    var service = builder.AddProject<TProject>(name, launchProfileName: null)
+        // Direct ports, no DCP proxy in between: one hop less, and the gateway is the only public entry anyway.
+        .WithHttpEndpoint(isProxied: false)
+        .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
+        .WithEnvironment("Jwt__PublicKeyFile", publicKeyFile)
+        .WithEnvironment($"ConnectionStrings__{name}", topology.PostgresConnection(name))
+        .WithEnvironment("ConnectionStrings__nats", topology.NatsUrl)
+        .WithHttpHealthCheck("/health/ready")
+        .WaitFor(postgres)
+        .WaitFor(nats);
+    foreach (var variable in forwarded)
+    {
+        service.WithEnvironment(variable, Environment.GetEnvironmentVariable(variable));
+    }
+
+    return service;
+}
+
+var auth = Service<Projects.SwapSeats_Auth>("auth")
+    .WithEnvironment("Auth__SigningKeyFile", privateKeyFile);
+
+builder.AddProject<Projects.SwapSeats_Gateway>("gateway", launchProfileName: null)
+    .WithHttpEndpoint(port: topology.HttpPort, isProxied: false)
+    .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
+    .WithEnvironment("Gateway__Services__auth", auth.GetEndpoint("http"))
+    .WithHttpHealthCheck("/health/ready")
+    .WaitFor(auth);
+
+builder.Build().Run();

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test project against real PostgreSQL and nats-server processes the tests start themselves
+# (installing the binaries with apt when missing). TRX results land in artifacts/test-results/.
+# Extra arguments go to `dotnet test`, e.g. ./test.sh --filter "FullyQualifiedName~SignIn".
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/lib.sh
+
+ensure_installed nats-server:nats-server postgresql:postgres
+
+# Throwaway servers of earlier runs that did not get to clean up (a killed test host): no running server, no directory.
+for dir in "${TMPDIR:-/tmp}"/swapseats-pg-* "${TMPDIR:-/tmp}"/swapseats-nats-*; do
+  [ -d "$dir" ] && [ ! -f "$dir/postmaster.pid" ] && ! pgrep -f -- "$dir" >/dev/null && rm -rf "$dir"
+done
+
+results=artifacts/test-results
+rm -rf "$results"
+mkdir -p "$results"
+
+dotnet build SwapSeats.slnx -nologo -v quiet -clp:ErrorsOnly
+
+status=0
+for project in $(find tests -name '*.Tests.csproj' -o -name 'SwapSeats.SystemTests.csproj' | sort); do
+  name=$(basename "$project" .csproj)
+  echo "=== $name"
+  dotnet test "$project" --no-build --nologo --logger "trx;LogFileName=$name.trx" --results-directory "$results" "$@" \
+    || status=1
+done
+exit $status

@@ -1,0 +1,76 @@
+using System.Net;
+using System.Text.Json;
+using SwapSeats.Testing;
+
+namespace SwapSeats.SystemTests;
+
+/// <summary>
+/// The whole system as real processes: PostgreSQL, nats-server, every service and the gateway, wired as the AppHost
+/// wires them. Started once for all system tests; tests talk to it only through the gateway.
+/// </summary>
+public sealed class SwapSeatsSystem : IAsyncLifetime
+{
+    private readonly List<ServiceProcess> _services = [];
+
+    public PostgresServer Postgres { get; private set; } = null!;
+
+    public NatsServer Nats { get; private set; } = null!;
+
+    public ServiceProcess Gateway { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Postgres = await PostgresServer.SharedAsync();
+        Nats = await NatsServer.StartNewAsync();
+
+        var common = new Dictionary<string, string?>
+        {
+            ["Jwt:PublicKeyPem"] = SessionKeys.PublicPem,
+            ["ConnectionStrings:nats"] = Nats.Url,
+        };
+        var auth = await StartAsync("SwapSeats.Auth", common, new()
+        {
+            ["ConnectionStrings:auth"] = await Postgres.CreateDatabaseAsync("auth"),
+            ["Auth:SigningKeyPem"] = SessionKeys.PrivatePem,
+        });
+
+        Gateway = await StartAsync("SwapSeats.Gateway", common, new()
+        {
+            ["Gateway:Services:auth"] = auth.BaseAddress.ToString(),
+        });
+    }
+
+    private async Task<ServiceProcess> StartAsync(string project, Dictionary<string, string?> common, Dictionary<string, string?> own)
+    {
+        var service = new ServiceProcess(project, common.Concat(own).ToDictionary());
+        _services.Add(service);
+        await service.StartAsync();
+        return service;
+    }
+
+    /// <summary>A client of the public origin with its own cookie jar, like one browser.</summary>
+    public HttpClient Browser() => new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })
+    {
+        BaseAddress = Gateway.BaseAddress,
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    public static async Task<JsonElement> Json(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var service in Enumerable.Reverse(_services))
+        {
+            await service.DisposeAsync();
+        }
+
+        await Nats.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class SystemCollection : ICollectionFixture<SwapSeatsSystem>
+{
+    public const string Name = "system";
+}
