@@ -22,7 +22,10 @@ public static class Database
                 $"ConnectionStrings:{name} is not set (env ConnectionStrings__{name}); it must point at the {name} PostgreSQL database.");
         }
 
-        builder.Services.AddDbContext<TContext>(options => options.UseNpgsql(connectionString));
+        // Interceptors registered by other building blocks (the outbox's commit signal) join every context.
+        builder.Services.AddDbContext<TContext>((services, options) => options
+            .UseNpgsql(connectionString)
+            .AddInterceptors(services.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()));
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>($"{name}-db", tags: [HealthTags.Ready]);
         return builder;
     }

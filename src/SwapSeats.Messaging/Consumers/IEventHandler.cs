@@ -1,0 +1,40 @@
+using SwapSeats.Contracts;
+
+namespace SwapSeats.Messaging.Consumers;
+
+/// <summary>What became of an event.</summary>
+public enum HandleResult
+{
+    /// <summary>The effect was made (it commits with the inbox record).</summary>
+    Applied,
+
+    /// <summary>Nothing to do: a stale version, or a state the event no longer applies to. Acked and recorded.</summary>
+    Ignored,
+
+    /// <summary>Too early (an earlier version has not arrived yet): nothing is saved, and the message comes back later.</summary>
+    RetryLater,
+}
+
+/// <summary>
+/// Applies one integration event to this service's database. Runs inside a transaction the consumer opened on the
+/// service's DbContext (resolve it from DI: it is the same scoped instance); the consumer records the event id and
+/// commits, then acks. Throw for a failure worth retrying; never commit yourself.
+/// </summary>
+public interface IEventHandler<in TEvent> where TEvent : IIntegrationEvent
+{
+    Task<HandleResult> HandleAsync(TEvent @event, CancellationToken cancellationToken);
+}
+
+/// <summary>Version ordering for replicas: apply only the next version, wait for an early one, drop a stale one.</summary>
+public static class Versioned
+{
+    /// <param name="current">The replica's version, or null when the replica does not have the entity yet.</param>
+    /// <param name="incoming">The event's version; creation events carry 0.</param>
+    public static HandleResult Check(int? current, int incoming) => current switch
+    {
+        null => incoming == 0 ? HandleResult.Applied : HandleResult.RetryLater,
+        _ when incoming == current + 1 => HandleResult.Applied,
+        _ when incoming <= current => HandleResult.Ignored,
+        _ => HandleResult.RetryLater,
+    };
+}

@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SwapSeats.Messaging;
+
+public sealed class MessagingOptions
+{
+    public const string Section = "Messaging";
+
+    /// <summary>Names this service's durable consumers (<c>{service}-{subject}</c>) and its NATS connection.</summary>
+    [Required] public string ServiceName { get; set; } = "";
+
+    /// <summary>NATS URL, from <c>ConnectionStrings:nats</c>.</summary>
+    [Required] public string Url { get; set; } = "";
+
+    /// <summary>Deliveries of a message whose handler keeps failing before it goes to the dead-letter stream.</summary>
+    [Range(1, 1000)] public int MaxDeliver { get; set; } = 5;
+
+    /// <summary>Deliveries of a message that keeps arriving ahead of its version before it is dead-lettered.</summary>
+    [Range(1, 100_000)] public int MaxEarlyDeliveries { get; set; } = 200;
+
+    /// <summary>How long NATS waits for an ack before it redelivers (a consumer that died mid-message).</summary>
+    public TimeSpan AckWait { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>First retry delay after a failure; doubles per attempt up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Safety net only: a commit wakes the relay at once; this catches rows another replica committed.</summary>
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    [Range(1, 10_000)] public int OutboxBatchSize { get; set; } = 200;
+
+    /// <summary>Published outbox rows are deleted after this long.</summary>
+    public TimeSpan OutboxRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>JetStream drops a message whose id it has seen within this window.</summary>
+    public TimeSpan DuplicateWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan RetryDelay(int attempt) =>
+        TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, RetryBaseDelay.Ticks * (1L << Math.Clamp(attempt - 1, 0, 20))));
+}

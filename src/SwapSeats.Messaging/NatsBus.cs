@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using SwapSeats.Contracts;
+
+namespace SwapSeats.Messaging;
+
+/// <summary>
+/// This process's connection to NATS JetStream: declares the streams (idempotently) and publishes with
+/// de-duplication ids. The NATS client reconnects by itself; callers retry what fails meanwhile.
+/// </summary>
+public sealed class NatsBus : IAsyncDisposable
+{
+    public const string MsgIdHeader = "Nats-Msg-Id";
+    public const string TraceParentHeader = "traceparent";
+
+    private readonly MessagingOptions _options;
+    private readonly ILogger<NatsBus> _logger;
+    private readonly SemaphoreSlim _streamsLock = new(1, 1);
+    private volatile bool _streamsReady;
+
+    public NatsBus(IOptions<MessagingOptions> options, ILogger<NatsBus> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        Connection = new NatsConnection(new NatsOpts
+        {
+            Url = _options.Url,
+            Name = _options.ServiceName,
+            RequestTimeout = TimeSpan.FromSeconds(5),
+            ConnectTimeout = TimeSpan.FromSeconds(3),
+            MaxReconnectRetry = -1,
+        });
+        JetStream = new NatsJSContext(Connection);
+    }
+
+    public NatsConnection Connection { get; }
+
+    public INatsJSContext JetStream { get; }
+
+    /// <summary>Creates or updates the event and dead-letter streams; once per process unless it fails.</summary>
+    public async Task EnsureStreamsAsync(CancellationToken cancellationToken)
+    {
+        if (_streamsReady)
+        {
+            return;
+        }
+
+        await _streamsLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_streamsReady)
+            {
+                return;
+            }
+
+            await JetStream.CreateOrUpdateStreamAsync(new StreamConfig(Subjects.EventStream, Subjects.EventStreamSubjects)
+            {
+                Storage = StreamConfigStorage.File,
+                Retention = StreamConfigRetention.Limits,
+                DuplicateWindow = _options.DuplicateWindow,
+                MaxAge = TimeSpan.FromDays(30),
+            }, cancellationToken);
+            await JetStream.CreateOrUpdateStreamAsync(new StreamConfig(Subjects.DeadLetterStream, [$"{Subjects.DeadLetterPrefix}.>"])
+            {
+                Storage = StreamConfigStorage.File,
+                DuplicateWindow = _options.DuplicateWindow,
+                MaxAge = TimeSpan.FromDays(90),
+            }, cancellationToken);
+            _streamsReady = true;
+            _logger.LogInformation("JetStream streams {EventStream} and {DeadLetterStream} are ready", Subjects.EventStream, Subjects.DeadLetterStream);
+        }
+        finally
+        {
+            _streamsLock.Release();
+        }
+    }
+
+    /// <summary>Publishes and waits for JetStream's ack. A duplicate id within the window is acked without a copy.</summary>
+    public async Task PublishAsync(string subject, Guid eventId, byte[] payload, string? traceParent, CancellationToken cancellationToken,
+        IEnumerable<KeyValuePair<string, string>>? extraHeaders = null, string? msgId = null)
+    {
+        await EnsureStreamsAsync(cancellationToken);
+        using var activity = MessagingTelemetry.Source.StartActivity($"{subject} publish", ActivityKind.Producer,
+            MessagingTelemetry.ParentFrom(traceParent));
+        activity?.SetTag("messaging.system", "nats");
+        activity?.SetTag("messaging.destination.name", subject);
+        activity?.SetTag("messaging.message.id", eventId.ToString());
+
+        var headers = new NatsHeaders { [MsgIdHeader] = msgId ?? eventId.ToString() };
+        var parent = activity?.Id ?? traceParent;
+        if (parent is not null)
+        {
+            headers[TraceParentHeader] = parent;
+        }
+
+        foreach (var (key, value) in extraHeaders ?? [])
+        {
+            headers[key] = value;
+        }
+
+        var ack = await JetStream.PublishAsync(subject, payload, headers: headers, cancellationToken: cancellationToken);
+        try
+        {
+            ack.EnsureSuccess();
+        }
+        catch (NatsJSDuplicateMessageException)
+        {
+            // The stream already holds this message (an earlier attempt got through before we saw its ack).
+            activity?.SetTag("messaging.nats.duplicate", true);
+        }
+    }
+
+    public async Task PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken) where TEvent : IIntegrationEvent =>
+        await PublishAsync(TEvent.Subject, @event.EventId, EventJson.Serialize(@event), Activity.Current?.Id, cancellationToken);
+
+    public ValueTask DisposeAsync() => Connection.DisposeAsync();
+
+    internal static string Text(byte[]? payload) => payload is null ? "" : Encoding.UTF8.GetString(payload);
+}
+
+/// <summary>Ready only while NATS answers a ping.</summary>
+internal sealed class NatsHealthCheck(NatsBus bus) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            await bus.Connection.PingAsync(timeout.Token);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex)
+        {
+            return HealthCheckResult.Unhealthy("NATS is not reachable.", ex);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace SwapSeats.Messaging.Outbox;
+
+/// <summary>
+/// Drains the outbox into JetStream in commit order: publishes each pending row with its event id as
+/// <c>Nats-Msg-Id</c>, waits for the ack, marks it sent. While NATS is away it retries with backoff; a crash between
+/// publish and mark only causes a re-publish, which the stream drops as a duplicate. Rows are claimed with
+/// <c>FOR UPDATE SKIP LOCKED</c>, so replicas of one service never publish the same row concurrently.
+/// </summary>
+public sealed partial class OutboxRelay<TContext>(
+    IServiceScopeFactory scopes, NatsBus bus, OutboxSignal signal, IOptions<MessagingOptions> options,
+    TimeProvider time, ILogger<OutboxRelay<TContext>> logger) : BackgroundService
+    where TContext : DbContext
+{
+    private readonly MessagingOptions _options = options.Value;
+    private DateTimeOffset _nextCleanup = DateTimeOffset.MinValue;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var more = await PublishBatchAsync(stoppingToken);
+                failures = 0;
+                if (!more)
+                {
+                    await CleanupIfDueAsync(stoppingToken);
+                    await signal.WaitAsync(_options.OutboxPollInterval, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                var delay = _options.RetryDelay(failures);
+                LogPublishFailed(logger, ex, failures, delay);
+                await Task.Delay(delay, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>Publishes one batch; true when a full batch went out and more may be waiting.</summary>
+    internal async Task<bool> PublishBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var batch = await db.Set<OutboxMessage>()
+            .FromSql($"SELECT * FROM outbox_messages WHERE sent_at IS NULL ORDER BY id LIMIT {_options.OutboxBatchSize} FOR UPDATE SKIP LOCKED")
+            .ToListAsync(cancellationToken);
+        if (batch.Count == 0)
+        {
+            MessagingTelemetry.SetOutboxPending(_options.ServiceName, 0);
+            return false;
+        }
+
+        Exception? failure = null;
+        var sent = 0;
+        foreach (var message in batch)
+        {
+            try
+            {
+                await bus.PublishAsync(message.Subject, message.EventId, Encoding.UTF8.GetBytes(message.Payload), message.TraceParent, cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Stop at the first failure: later rows must not overtake it.
+                failure = ex;
+                break;
+            }
+
+            message.MarkSent(time.GetUtcNow());
+            sent++;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        MessagingTelemetry.Published.Add(sent, new KeyValuePair<string, object?>("service", _options.ServiceName));
+        MessagingTelemetry.SetOutboxPending(_options.ServiceName,
+            await db.Set<OutboxMessage>().CountAsync(m => m.SentAt == null, cancellationToken));
+
+        if (failure is not null)
+        {
+            throw new InvalidOperationException($"Publishing the outbox stopped after {sent} of {batch.Count} events.", failure);
+        }
+
+        return batch.Count == _options.OutboxBatchSize;
+    }
+
+    private async Task CleanupIfDueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (now < _nextCleanup)
+        {
+            return;
+        }
+
+        _nextCleanup = now + TimeSpan.FromHours(1);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        var cutoff = now - _options.OutboxRetention;
+        await db.Set<OutboxMessage>().Where(m => m.SentAt != null && m.SentAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox publish failed (attempt {Attempt}); retrying in {Delay}")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception, int attempt, TimeSpan delay);
+}

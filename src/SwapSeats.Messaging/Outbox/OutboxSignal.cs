@@ -1,0 +1,117 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace SwapSeats.Messaging.Outbox;
+
+/// <summary>Wakes the relay the moment a transaction with new outbox rows commits: no polling on the hot path.</summary>
+public sealed class OutboxSignal
+{
+    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+    });
+
+    public void Notify() => _channel.Writer.TryWrite(true);
+
+    /// <summary>Returns when notified, or after <paramref name="timeout"/> at the latest.</summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await _channel.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+}
+
+/// <summary>
+/// Notices SaveChanges that add outbox rows and signals the relay once they are committed: right after SaveChanges
+/// when it ran in its own transaction, or when the surrounding explicit transaction commits.
+/// </summary>
+internal sealed class OutboxCommitInterceptor(OutboxSignal signal) : SaveChangesInterceptor, IDbTransactionInterceptor
+{
+    private static readonly ConditionalWeakTable<DbContext, object> PendingSignal = new();
+
+    public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
+        CancellationToken cancellationToken = default)
+    {
+        Track(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    public override InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
+    {
+        Track(eventData.Context);
+        return result;
+    }
+
+    public override ValueTask<int> SavedChangesAsync(SaveChangesCompletedEventData eventData, int result, CancellationToken cancellationToken = default)
+    {
+        SignalIfCommitted(eventData.Context);
+        return ValueTask.FromResult(result);
+    }
+
+    public override int SavedChanges(SaveChangesCompletedEventData eventData, int result)
+    {
+        SignalIfCommitted(eventData.Context);
+        return result;
+    }
+
+    private static void Track(DbContext? context)
+    {
+        if (context is not null && context.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added))
+        {
+            PendingSignal.AddOrUpdate(context, true);
+        }
+    }
+
+    private void SignalIfCommitted(DbContext? context)
+    {
+        if (context is not null && context.Database.CurrentTransaction is null && PendingSignal.Remove(context))
+        {
+            signal.Notify();
+        }
+    }
+
+    public void TransactionCommitted(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) =>
+        SignalAfterCommit(eventData.Context);
+
+    public Task TransactionCommittedAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData,
+        CancellationToken cancellationToken = default)
+    {
+        SignalAfterCommit(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    public void TransactionRolledBack(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) =>
+        Forget(eventData.Context);
+
+    public Task TransactionRolledBackAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData,
+        CancellationToken cancellationToken = default)
+    {
+        Forget(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    private void SignalAfterCommit(DbContext? context)
+    {
+        if (context is not null && PendingSignal.Remove(context))
+        {
+            signal.Notify();
+        }
+    }
+
+    private static void Forget(DbContext? context)
+    {
+        if (context is not null)
+        {
+            PendingSignal.Remove(context);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using SwapSeats.Contracts;
+using SwapSeats.Messaging.Consumers;
+using SwapSeats.Messaging.Outbox;
+using SwapSeats.Testing;
+
+namespace SwapSeats.Messaging.Tests;
+
+/// <summary>The delivery promises of SPEC.md section 4, each against a real nats-server and PostgreSQL.</summary>
+public sealed class EventBusTests : IAsyncLifetime
+{
+    private NatsServer _nats = null!;
+
+    // Each test gets its own nats-server (some stop it) and its own databases.
+    public async Task InitializeAsync() => _nats = await NatsServer.StartNewAsync();
+
+    public async Task DisposeAsync() => await _nats.DisposeAsync();
+
+    private static TicketCreated NewTicket(string title = "Concert") =>
+        new(Guid.CreateVersion7(), title, 19.99m, Guid.CreateVersion7(), 0);
+
+    /// <summary>A state change and its event in one transaction, as a service does it.</summary>
+    private static Task<int> CommitWithEventAsync(MessagingHost publisher, TicketCreated @event) =>
+        publisher.WithDbAsync(async db =>
+        {
+            db.Tickets.Add(new ReplicaTicket { Id = @event.Id, Title = @event.Title, Version = @event.Version });
+            db.Publish(@event);
+            return await db.SaveChangesAsync();
+        });
+
+    private static Task<List<Application>> ApplicationsAsync(MessagingHost host, Guid ticketId) =>
+        host.WithDbAsync(db => db.Applications.Where(a => a.TicketId == ticketId).OrderBy(a => a.Id).ToListAsync());
+
+    private async Task<ulong> StreamCountAsync(MessagingHost host, string subject)
+    {
+        var stream = await host.Bus.JetStream.GetStreamAsync(Subjects.EventStream, new StreamInfoRequest { SubjectsFilter = subject });
+        return stream.Info.State.Subjects is { } counts && counts.TryGetValue(subject, out var count) ? (ulong)count : 0;
+    }
+
+    [Fact]
+    public async Task An_event_committed_with_its_change_arrives_once_and_is_applied_once_even_when_delivered_twice()
+    {
+        await using var publisher = await MessagingHost.StartAsync("tickets", await MessagingHost.CreateDatabaseAsync(), _nats);
+        await using var consumer = await MessagingHost.StartAsync("orders", await MessagingHost.CreateDatabaseAsync(), _nats, consumers: true);
+        var created = NewTicket();
+
+        await CommitWithEventAsync(publisher, created);
+        await Eventually.Until(() => ApplicationsAsync(consumer, created.Id), a => a.Count == 1, what: "the event to be applied");
+
+        Assert.Equal(1UL, await StreamCountAsync(publisher, Subjects.TicketCreated));
+        var sent = await publisher.WithDbAsync(db => db.Set<OutboxMessage>().SingleAsync(m => m.EventId == created.EventId));
+        Assert.NotNull(sent.SentAt);
+
+        // The same event again under another message id, so the stream keeps it: only the inbox can stop it now.
+        await publisher.Bus.PublishAsync(Subjects.TicketCreated, created.EventId, EventJson.Serialize(created), null, default, msgId: "redelivery");
+        Assert.Equal(2UL, await StreamCountAsync(publisher, Subjects.TicketCreated));
+        await consumer.WaitForConsumerIdleAsync("orders-ticket-created");
+
+        Assert.Single(await ApplicationsAsync(consumer, created.Id));
+        Assert.Equal(1, consumer.Probe.Attempts[created.Title]); // the inbox stopped the copy before the handler
+    }
+
+    [Fact]
+    public async Task A_commit_wakes_the_relay_at_once_instead_of_waiting_for_the_poll()
+    {
+        await using var publisher = await MessagingHost.StartAsync("tickets", await MessagingHost.CreateDatabaseAsync(), _nats,
+            settings: new() { ["Messaging:OutboxPollInterval"] = "00:01:00" });
+        await using var consumer = await MessagingHost.StartAsync("orders", await MessagingHost.CreateDatabaseAsync(), _nats, consumers: true);
+        await CommitWithEventAsync(publisher, NewTicket("warm-up"));
+        await consumer.WaitForConsumerIdleAsync("orders-ticket-created");
+        var created = NewTicket();
+
+        var clock = Stopwatch.StartNew();
+        await CommitWithEventAsync(publisher, created);
+        await Eventually.Until(() => ApplicationsAsync(consumer, created.Id), a => a.Count == 1, TimeSpan.FromSeconds(30));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"The event took {clock.Elapsed} with a one-minute poll interval.");
+    }
+
+    [Fact]
+    public async Task A_change_committed_while_NATS_is_down_succeeds_and_its_event_arrives_when_NATS_is_back()
+    {
+        await using var publisher = await MessagingHost.StartAsync("tickets", await MessagingHost.CreateDatabaseAsync(), _nats);
+        await using var consumer = await MessagingHost.StartAsync("orders", await MessagingHost.CreateDatabaseAsync(), _nats, consumers: true);
+        await CommitWithEventAsync(publisher, NewTicket("before the outage"));
+        await consumer.WaitForConsumerIdleAsync("orders-ticket-created");
+        var created = NewTicket("during the outage");
+
+        await _nats.StopAsync();
+        var saved = await CommitWithEventAsync(publisher, created);
+        Assert.Equal(2, saved); // the ticket and its outbox row: the change itself did not need NATS
+        var unsent = await publisher.WithDbAsync(db => db.Set<OutboxMessage>().CountAsync(m => m.EventId == created.EventId && m.SentAt == null));
+        Assert.Equal(1, unsent);
+        await _nats.StartAsync();
+
+        await Eventually.Until(() => ApplicationsAsync(consumer, created.Id), a => a.Count == 1, TimeSpan.FromSeconds(60),
+            "the event to arrive after NATS came back");
+    }
+
+    [Fact]
+    public async Task A_relay_that_died_between_commit_and_publish_sends_on_restart_and_a_re_publish_is_dropped_as_a_duplicate()
+    {
+        var publisherDb = await MessagingHost.CreateDatabaseAsync();
+        await using var consumer = await MessagingHost.StartAsync("orders", await MessagingHost.CreateDatabaseAsync(), _nats, consumers: true);
+        var created = NewTicket();
+        var alreadyPublished = NewTicket("published, not yet marked");
+
+        // Committed, but no relay was running (it died before publishing).
+        await using (var db = new TestDb(new DbContextOptionsBuilder<TestDb>().UseNpgsql(publisherDb).Options))
+        {
+            db.Publish(created);
+            db.Publish(alreadyPublished);
+            await db.SaveChangesAsync();
+        }
+
+        // The second one reached the stream just before the crash, so it was never marked sent.
+        await consumer.Bus.PublishAsync(Subjects.TicketCreated, alreadyPublished.EventId, EventJson.Serialize(alreadyPublished), null, default);
+
+        await using var restarted = await MessagingHost.StartAsync("tickets", publisherDb, _nats);
+
+        await Eventually.Until(() => ApplicationsAsync(consumer, created.Id), a => a.Count == 1, what: "the unsent event after restart");
+        await Eventually.Until(() => restarted.WithDbAsync(db => db.Set<OutboxMessage>().CountAsync(m => m.SentAt == null)), n => n == 0);
+        Assert.Equal(2UL, await StreamCountAsync(restarted, Subjects.TicketCreated));
+        await consumer.WaitForConsumerIdleAsync("orders-ticket-created");
+        Assert.Single(await ApplicationsAsync(consumer, alreadyPublished.Id));
+    }
+
+    [Fact]
+    public async Task Versions_0_2_1_delivered_in_that_order_are_applied_as_0_1_2()
+    {
+        await using var consumer = await MessagingHost.StartAsync("orders", await MessagingHost.CreateDatabaseAsync(), _nats, consumers: true);
+        var created = NewTicket("v0");
+        var v1 = new TicketUpdated(created.Id, "v1", 20m, created.UserId, null, TicketStatuses.Available, 1);
+        var v2 = new TicketUpdated(created.Id, "v2", 21m, created.UserId, null, TicketStatuses.Available, 2);
+
+        await consumer.Bus.PublishAsync(created, default);
+        await Eventually.Until(() => ApplicationsAsync(consumer, created.Id), a => a.Count == 1);
+        await consumer.Bus.PublishAsync(v2, default);
+        await consumer.Bus.PublishAsync(v1, default);
+
+        var applied = await Eventually.Until(() => ApplicationsAsync(consumer, created.Id), a => a.Count == 3, what: "all three versions");
+        Assert.Equal([0, 1, 2], applied.Select(a => a.Version));
+        var replica = await consumer.WithDbAsync(db => db.Tickets.SingleAsync(t => t.Id == created.Id));
+        Assert.Equal(("v2", 2), (replica.Title, replica.Version));
+
+        // A stale version afterwards is acknowledged and ignored.
+        await consumer.Bus.PublishAsync(v1 with { EventId = Guid.CreateVersion7(), Title = "stale" }, default);
+        await consumer.WaitForConsumerIdleAsync("orders-ticket-updated");
+        Assert.Equal("v2", (await consumer.WithDbAsync(db => db.Tickets.SingleAsync(t => t.Id == created.Id))).Title);
+    }
+
+    [Fact]
+    public async Task A_handler_that_always_throws_ends_in_the_dead_letter_stream_after_N_deliveries_while_later_messages_flow()
+    {
+        var probe = new HandlerProbe { Instance = "orders", FailsOnTitle = title => title == "poison" };
+        await using var consumer = await MessagingHost.StartAsync("orders", await MessagingHost.CreateDatabaseAsync(), _nats, consumers: true, probe: probe);
+        var poison = NewTicket("poison");
+        var healthy = NewTicket("healthy");
+
+        await consumer.Bus.PublishAsync(poison, default);
+        await consumer.Bus.PublishAsync(healthy, default);
+
+        await Eventually.Until(() => ApplicationsAsync(consumer, healthy.Id), a => a.Count == 1, what: "the message behind the poison one");
+        var deadLetterSubject = Subjects.DeadLetter("orders-ticket-created", Subjects.TicketCreated);
+        var deadLetters = await consumer.Bus.JetStream.CreateOrUpdateConsumerAsync(Subjects.DeadLetterStream,
+            new ConsumerConfig("inspect") { FilterSubject = deadLetterSubject, AckPolicy = ConsumerConfigAckPolicy.None });
+        var parked = await deadLetters.NextAsync<byte[]>() ?? throw new InvalidOperationException("Nothing was dead-lettered.");
+
+        Assert.Equal(poison.EventId, EventJson.Deserialize<TicketCreated>(parked.Data).EventId);
+        Assert.Equal("3", parked.Headers![JetStreamConsumer<TestDb, TicketCreated, TicketCreatedHandler>.DeliveriesHeader].ToString());
+        Assert.Contains("refuses", parked.Headers[JetStreamConsumer<TestDb, TicketCreated, TicketCreatedHandler>.ErrorHeader].ToString());
+        Assert.Equal(3, probe.Attempts["poison"]);
+        Assert.Empty(await ApplicationsAsync(consumer, poison.Id));
+        await consumer.WaitForConsumerIdleAsync("orders-ticket-created");
+    }
+
+    [Fact]
+    public async Task A_malformed_payload_is_dead_lettered_at_once()
+    {
+        await using var consumer = await MessagingHost.StartAsync("orders", await MessagingHost.CreateDatabaseAsync(), _nats, consumers: true);
+        var healthy = NewTicket("after garbage");
+
+        await consumer.Bus.PublishAsync(Subjects.TicketCreated, Guid.CreateVersion7(), Encoding.UTF8.GetBytes("{not json"), null, default);
+        await consumer.Bus.PublishAsync(healthy, default);
+
+        await Eventually.Until(() => ApplicationsAsync(consumer, healthy.Id), a => a.Count == 1);
+        var stream = await consumer.Bus.JetStream.GetStreamAsync(Subjects.DeadLetterStream);
+        Assert.Equal(1L, (long)stream.Info.State.Messages);
+    }
+
+    [Fact]
+    public async Task Two_instances_with_one_durable_name_split_the_messages_and_apply_none_twice()
+    {
+        var database = await MessagingHost.CreateDatabaseAsync();
+        await using var first = await MessagingHost.StartAsync("orders", database, _nats, consumers: true, probe: new HandlerProbe { Instance = "first" });
+        await using var second = await MessagingHost.StartAsync("orders", database, _nats, consumers: true, probe: new HandlerProbe { Instance = "second" });
+        var events = Enumerable.Range(0, 200).Select(i => NewTicket($"ticket {i}")).ToList();
+
+        foreach (var @event in events)
+        {
+            await first.Bus.PublishAsync(@event, default);
+        }
+
+        var applied = await Eventually.Until(
+            () => first.WithDbAsync(db => db.Applications.ToListAsync()), a => a.Count >= events.Count, what: "all 200 events");
+        await first.WaitForConsumerIdleAsync("orders-ticket-created");
+        applied = await first.WithDbAsync(db => db.Applications.ToListAsync());
+
+        Assert.Equal(events.Count, applied.Count);
+        Assert.Equal(events.Select(e => e.Id).Order(), applied.Select(a => a.TicketId).Order());
+        Assert.Contains(applied, a => a.Instance == "first");
+        Assert.Contains(applied, a => a.Instance == "second");
+    }
+
+    [Fact]
+    public async Task The_trace_of_the_request_continues_in_the_consumer()
+    {
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "test" or MessagingTelemetry.Name,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var source = new ActivitySource("test");
+        await using var publisher = await MessagingHost.StartAsync("tickets", await MessagingHost.CreateDatabaseAsync(), _nats);
+        await using var consumer = await MessagingHost.StartAsync("orders", await MessagingHost.CreateDatabaseAsync(), _nats, consumers: true);
+        var created = NewTicket();
+
+        ActivityTraceId traceId;
+        using (var request = source.StartActivity("POST /api/tickets"))
+        {
+            traceId = request!.TraceId;
+            await CommitWithEventAsync(publisher, created);
+        }
+
+        await Eventually.Until(() => ApplicationsAsync(consumer, created.Id), a => a.Count == 1);
+        Assert.Contains(traceId, consumer.Probe.TraceIds);
+    }
+}
