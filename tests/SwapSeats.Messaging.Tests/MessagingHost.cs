@@ -42,7 +42,7 @@ public sealed class MessagingHost : IAsyncDisposable
             ["Messaging:RetryBaseDelay"] = "00:00:00.050",
             ["Messaging:MaxRetryDelay"] = "00:00:00.500",
             ["Messaging:MaxDeliver"] = "3",
-            ["Messaging:AckWait"] = "00:00:05",
+            ["Messaging:AckWait"] = "00:00:12",
         }.Concat(settings ?? []));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(probe ?? new HandlerProbe { Instance = service });

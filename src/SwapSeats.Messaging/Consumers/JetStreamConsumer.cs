@@ -34,6 +34,14 @@ public sealed partial class JetStreamConsumer<TContext, TEvent, THandler>(
 
     private readonly MessagingOptions _options = options.Value;
 
+    // Short pulls with heartbeats: after NATS restarts, a lost pull request is noticed in seconds, not at its expiry.
+    private static readonly NatsJSConsumeOpts ConsumeOptions = new()
+    {
+        MaxMsgs = 100,
+        Expires = TimeSpan.FromSeconds(5),
+        IdleHeartbeat = TimeSpan.FromSeconds(1),
+    };
+
     public string Name { get; } = DurableName(options.Value.ServiceName, TEvent.Subject);
 
     public static string DurableName(string service, string subject) => $"{service}-{subject.Replace('.', '-')}";
@@ -59,7 +67,7 @@ public sealed partial class JetStreamConsumer<TContext, TEvent, THandler>(
                 }, stoppingToken);
                 failures = 0;
 
-                await foreach (var message in consumer.ConsumeAsync<byte[]>(cancellationToken: stoppingToken))
+                await foreach (var message in consumer.ConsumeAsync<byte[]>(opts: ConsumeOptions, cancellationToken: stoppingToken))
                 {
                     await ProcessAsync(message, stoppingToken);
                     failures = 0;
