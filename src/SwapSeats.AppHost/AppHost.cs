@@ -48,11 +48,15 @@ IResourceBuilder<ProjectResource> Service<TProject>(string name) where TProject 
 var auth = Service<Projects.SwapSeats_Auth>("auth")
     .WithEnvironment("Auth__SigningKeyFile", privateKeyFile);
 
-builder.AddProject<Projects.SwapSeats_Gateway>("gateway", launchProfileName: null)
+var tickets = Service<Projects.SwapSeats_Tickets>("tickets");
+
+var gateway = builder.AddProject<Projects.SwapSeats_Gateway>("gateway", launchProfileName: null)
     .WithHttpEndpoint(port: topology.HttpPort, isProxied: false)
     .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
-    .WithEnvironment("Gateway__Services__auth", auth.GetEndpoint("http"))
-    .WithHttpHealthCheck("/health/ready")
-    .WaitFor(auth);
+    .WithHttpHealthCheck("/health/ready");
+foreach (var (name, service) in new[] { ("auth", auth), ("tickets", tickets) })
+{
+    gateway.WithEnvironment($"Gateway__Services__{name}", service.GetEndpoint("http")).WaitFor(service);
+}
 
 builder.Build().Run();

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using SwapSeats.Testing;
 
@@ -28,16 +29,21 @@ public sealed class SwapSeatsSystem : IAsyncLifetime
             ["Jwt:PublicKeyPem"] = SessionKeys.PublicPem,
             ["ConnectionStrings:nats"] = Nats.Url,
         };
-        var auth = await StartAsync("SwapSeats.Auth", common, new()
+        var routes = new Dictionary<string, string?>();
+        async Task ServiceAsync(string name, string project, Dictionary<string, string?>? own = null)
         {
-            ["ConnectionStrings:auth"] = await Postgres.CreateDatabaseAsync("auth"),
-            ["Auth:SigningKeyPem"] = SessionKeys.PrivatePem,
-        });
+            var settings = new Dictionary<string, string?>(own ?? [])
+            {
+                [$"ConnectionStrings:{name}"] = await Postgres.CreateDatabaseAsync(name),
+            };
+            var service = await StartAsync(project, common, settings);
+            routes[$"Gateway:Services:{name}"] = service.BaseAddress.ToString();
+        }
 
-        Gateway = await StartAsync("SwapSeats.Gateway", common, new()
-        {
-            ["Gateway:Services:auth"] = auth.BaseAddress.ToString(),
-        });
+        await ServiceAsync("auth", "SwapSeats.Auth", new() { ["Auth:SigningKeyPem"] = SessionKeys.PrivatePem });
+        await ServiceAsync("tickets", "SwapSeats.Tickets");
+
+        Gateway = await StartAsync("SwapSeats.Gateway", common, routes);
     }
 
     private async Task<ServiceProcess> StartAsync(string project, Dictionary<string, string?> common, Dictionary<string, string?> own)
@@ -54,6 +60,16 @@ public sealed class SwapSeatsSystem : IAsyncLifetime
         BaseAddress = Gateway.BaseAddress,
         Timeout = TimeSpan.FromSeconds(30),
     };
+
+    /// <summary>A browser with a fresh account, signed in.</summary>
+    public async Task<HttpClient> SignedUpAsync()
+    {
+        var browser = Browser();
+        var signUp = await browser.PostAsJsonAsync("/api/users/signup",
+            new { email = $"fan-{Guid.NewGuid():N}@example.com", password = "password123" });
+        signUp.EnsureSuccessStatusCode();
+        return browser;
+    }
 
     public static async Task<JsonElement> Json(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;

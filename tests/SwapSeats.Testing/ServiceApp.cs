@@ -1,0 +1,67 @@
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace SwapSeats.Testing;
+
+/// <summary>
+/// One service in memory for a test class: its own database on the shared PostgreSQL, its own nats-server (so its
+/// durable consumers see only this class's events), and clients signed in as any user.
+/// </summary>
+public class ServiceApp<TProgram> : IAsyncLifetime where TProgram : class
+{
+    private readonly string _database;
+
+    protected ServiceApp(string database) => _database = database;
+
+    public ServiceFactory<TProgram> Factory { get; private set; } = null!;
+
+    public NatsServer Nats { get; private set; } = null!;
+
+    public TestBus Bus { get; private set; } = null!;
+
+    protected virtual Dictionary<string, string?> Settings() => [];
+
+    public async Task InitializeAsync()
+    {
+        var postgres = await PostgresServer.SharedAsync();
+        Nats = await NatsServer.StartNewAsync();
+        Bus = new TestBus(Nats);
+        var settings = new Dictionary<string, string?>
+        {
+            [$"ConnectionStrings:{_database}"] = await postgres.CreateDatabaseAsync(_database),
+            ["ConnectionStrings:nats"] = Nats.Url,
+            ["Messaging:RetryBaseDelay"] = "00:00:00.050",
+            ["Messaging:MaxRetryDelay"] = "00:00:01",
+        };
+        foreach (var (key, value) in Settings())
+        {
+            settings[key] = value;
+        }
+
+        Factory = new ServiceFactory<TProgram>(settings);
+        _ = Factory.Server; // start now: migrations run here, not inside the first test's timing
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        await Bus.DisposeAsync();
+        await Nats.DisposeAsync();
+    }
+
+    public HttpClient Anonymous() => Factory.CreateBrowserClient();
+
+    /// <summary>A client with a valid session for the user, as the auth service would have issued it.</summary>
+    public HttpClient SignedIn(Guid userId)
+    {
+        var client = Factory.CreateBrowserClient();
+        client.DefaultRequestHeaders.Add("Cookie", $"session={SessionKeys.MintToken(userId, $"{userId:N}@example.com", DateTimeOffset.UtcNow.AddHours(1))}");
+        return client;
+    }
+
+    public async Task<T> WithDbAsync<TContext, T>(Func<TContext, Task<T>> work) where TContext : notnull
+    {
+        await using var scope = Factory.Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<TContext>());
+    }
+}
