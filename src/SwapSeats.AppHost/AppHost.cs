@@ -49,12 +49,13 @@ var auth = Service<Projects.SwapSeats_Auth>("auth")
     .WithEnvironment("Auth__SigningKeyFile", privateKeyFile);
 
 var tickets = Service<Projects.SwapSeats_Tickets>("tickets");
+var orders = Service<Projects.SwapSeats_Orders>("orders");
 
 var gateway = builder.AddProject<Projects.SwapSeats_Gateway>("gateway", launchProfileName: null)
     .WithHttpEndpoint(port: topology.HttpPort, isProxied: false)
     .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
     .WithHttpHealthCheck("/health/ready");
-foreach (var (name, service) in new[] { ("auth", auth), ("tickets", tickets) })
+foreach (var (name, service) in new[] { ("auth", auth), ("tickets", tickets), ("orders", orders) })
 {
     gateway.WithEnvironment($"Gateway__Services__{name}", service.GetEndpoint("http")).WaitFor(service);
 }

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -25,7 +26,13 @@ public static class Database
         // Interceptors registered by other building blocks (the outbox's commit signal) join every context.
         builder.Services.AddDbContext<TContext>((services, options) => options
             .UseNpgsql(connectionString)
-            .AddInterceptors(services.GetServices<Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor>()));
+            // A failed command always surfaces as an exception, logged where it is handled; some failures are the
+            // design (a unique index refusing the second buyer) and must not flood the error log.
+            .ConfigureWarnings(warnings => warnings.Log(
+                (RelationalEventId.CommandError, LogLevel.Debug),
+                (RelationalEventId.TransactionError, LogLevel.Debug),
+                (CoreEventId.SaveChangesFailed, LogLevel.Debug)))
+            .AddInterceptors(services.GetServices<IInterceptor>()));
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>($"{name}-db", tags: [HealthTags.Ready]);
         return builder;
     }

@@ -42,6 +42,7 @@ public sealed class SwapSeatsSystem : IAsyncLifetime
 
         await ServiceAsync("auth", "SwapSeats.Auth", new() { ["Auth:SigningKeyPem"] = SessionKeys.PrivatePem });
         await ServiceAsync("tickets", "SwapSeats.Tickets");
+        await ServiceAsync("orders", "SwapSeats.Orders");
 
         Gateway = await StartAsync("SwapSeats.Gateway", common, routes);
     }

@@ -21,6 +21,11 @@ public class ServiceApp<TProgram> : IAsyncLifetime where TProgram : class
 
     protected virtual Dictionary<string, string?> Settings() => [];
 
+    /// <summary>Replaces services for the whole class, e.g. a fake clock.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         var postgres = await PostgresServer.SharedAsync();
@@ -38,7 +43,7 @@ public class ServiceApp<TProgram> : IAsyncLifetime where TProgram : class
             settings[key] = value;
         }
 
-        Factory = new ServiceFactory<TProgram>(settings);
+        Factory = new ServiceFactory<TProgram>(settings, ConfigureServices);
         _ = Factory.Server; // start now: migrations run here, not inside the first test's timing
     }
 

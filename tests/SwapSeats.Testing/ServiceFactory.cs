@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace SwapSeats.Testing;
@@ -7,7 +8,8 @@ namespace SwapSeats.Testing;
 /// <summary>
 /// Hosts one service in memory (WebApplicationFactory) against the real PostgreSQL and NATS from the fixtures.
 /// </summary>
-public class ServiceFactory<TProgram>(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<TProgram>
+public class ServiceFactory<TProgram>(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
+    : WebApplicationFactory<TProgram>
     where TProgram : class
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -19,6 +21,10 @@ public class ServiceFactory<TProgram>(IReadOnlyDictionary<string, string?> setti
         }
 
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        if (services is not null)
+        {
+            builder.ConfigureServices(services);
+        }
     }
 
     /// <summary>A client that keeps cookies like a browser, over https so Secure cookies come back.</summary>

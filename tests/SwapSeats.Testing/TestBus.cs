@@ -14,6 +14,13 @@ public sealed class TestBus(NatsServer server) : IAsyncDisposable
 
     public Task PublishAsync<TEvent>(TEvent @event) where TEvent : IIntegrationEvent => _bus.PublishAsync(@event, default);
 
+    /// <summary>
+    /// The same event (same event id) once more under a fresh <c>Nats-Msg-Id</c>, as a redelivery after the stream's
+    /// duplicate window would arrive: only the consumer's inbox stands between it and a second effect.
+    /// </summary>
+    public Task RedeliverAsync<TEvent>(TEvent @event) where TEvent : IIntegrationEvent =>
+        _bus.PublishAsync(TEvent.Subject, @event.EventId, EventJson.Serialize(@event), null, default, msgId: Guid.NewGuid().ToString());
+
     /// <summary>Every event on the subject of <typeparamref name="TEvent"/> so far that matches, in stream order.</summary>
     public async Task<List<TEvent>> PublishedAsync<TEvent>(Func<TEvent, bool> match) where TEvent : IIntegrationEvent
     {

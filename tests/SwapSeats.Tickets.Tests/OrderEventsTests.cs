@@ -155,7 +155,7 @@ public sealed class OrderEventsTests(TicketsApp app) : IClassFixture<TicketsApp>
         await app.Bus.PublishAsync(order);
         await WaitForAsync(ticket, t => t.GetProperty("version").GetInt32() == 1);
         // The same event (same id) delivered again, past the stream's de-duplication: only the inbox stands in the way.
-        await app.Bus.PublishAsync(order);
+        await app.Bus.RedeliverAsync(order);
         await app.Bus.PublishAsync(new OrderCancelled(order.Id, 1, new TicketRef(ticket)));
         await WaitForAsync(ticket, t => t.GetProperty("status").GetString() == "available");
 

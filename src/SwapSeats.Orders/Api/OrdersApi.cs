@@ -1,0 +1,220 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SwapSeats.Contracts;
+using SwapSeats.Messaging;
+using SwapSeats.Orders.Data;
+using SwapSeats.Orders.Domain;
+using SwapSeats.ServiceDefaults;
+
+namespace SwapSeats.Orders.Api;
+
+public sealed record OrderRequest(string? TicketId);
+
+public sealed record OrderTicketDto(Guid Id, string Title, decimal Price);
+
+public sealed record OrderDto(Guid Id, Guid UserId, string Status, DateTimeOffset ExpiresAt, DateTimeOffset CreatedAt, int Version, OrderTicketDto Ticket)
+{
+    public static OrderDto From(Order o) =>
+        new(o.Id, o.UserId, o.Status, o.ExpiresAt, o.CreatedAt, o.Version, new OrderTicketDto(o.TicketId, o.TicketTitle, o.TicketPrice));
+}
+
+public static class OrdersApi
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const int MaxIdempotencyKeyLength = 255;
+
+    private static readonly JsonSerializerOptions ResponseJson = new(JsonSerializerDefaults.Web);
+
+    public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/orders").WithTags("Orders").RequireAuthorization();
+        api.MapPost("/", Create).Accepts<OrderRequest>("application/json");
+        api.MapGet("/", List);
+        api.MapGet("/{id}", Show);
+        api.MapDelete("/{id}", Cancel);
+        return app;
+    }
+
+    /// <summary>
+    /// Reserves the ticket for the buyer. The unique index on holding orders is the lock: of concurrent purchases exactly
+    /// one insert commits, the others fail on the index and are told the ticket is taken.
+    /// </summary>
+    public static async Task<Created<OrderDto>> Create(
+        OrderRequest request, HttpRequest http, ClaimsPrincipal user, OrdersDbContext db, TimeProvider time,
+        IOptions<OrdersOptions> options, CancellationToken cancellationToken)
+    {
+        var ticketId = Validate(request, http.Headers, out var idempotencyKey);
+        var buyerId = user.RequiredUserId();
+        var fingerprint = Fingerprint(ticketId);
+        if (idempotencyKey is not null && await ReplayAsync(db, buyerId, idempotencyKey, fingerprint, cancellationToken) is { } earlier)
+        {
+            return earlier;
+        }
+
+        var ticket = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(t => t.Id == ticketId, cancellationToken)
+                     ?? throw new NotFoundException("Ticket");
+        var now = time.GetUtcNow();
+        var order = Order.Place(buyerId, ticket, now, options.Value.ReservationWindow);
+        var response = OrderDto.From(order);
+        var record = idempotencyKey is null
+            ? null
+            : new IdempotentRequest(buyerId, idempotencyKey, fingerprint, order.Id, JsonSerializer.Serialize(response, ResponseJson), now);
+        if (!await TryPlaceAsync(db, order, record, now, cancellationToken))
+        {
+            // Taken, by another buyer or by a concurrent retry of this very request: the key tells which.
+            if (idempotencyKey is not null && await ReplayAsync(db, buyerId, idempotencyKey, fingerprint, cancellationToken) is { } winner)
+            {
+                return winner;
+            }
+
+            throw new DomainException("Ticket is already reserved");
+        }
+
+        return Created(response);
+    }
+
+    public static async Task<Ok<List<OrderDto>>> List(ClaimsPrincipal user, OrdersDbContext db, CancellationToken cancellationToken)
+    {
+        var buyerId = user.RequiredUserId();
+        var orders = await db.Orders.AsNoTracking().Where(o => o.UserId == buyerId).OrderByDescending(o => o.Id).ToListAsync(cancellationToken);
+        return TypedResults.Ok(orders.Select(OrderDto.From).ToList());
+    }
+
+    public static async Task<Ok<OrderDto>> Show(string id, ClaimsPrincipal user, OrdersDbContext db, CancellationToken cancellationToken)
+    {
+        var buyerId = user.RequiredUserId();
+        var order = Guid.TryParse(id, out var orderId)
+            ? await db.Orders.AsNoTracking().SingleOrDefaultAsync(o => o.Id == orderId && o.UserId == buyerId, cancellationToken)
+            : null;
+        return TypedResults.Ok(OrderDto.From(order ?? throw new NotFoundException("Order")));
+    }
+
+    public static async Task<NoContent> Cancel(string id, ClaimsPrincipal user, OrdersDbContext db, CancellationToken cancellationToken)
+    {
+        var buyerId = user.RequiredUserId();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Locked, so a cancellation racing the timer or a payment waits for it instead of failing on the version.
+        var order = Guid.TryParse(id, out var orderId) ? await LockOrderAsync(db, orderId, cancellationToken) : null;
+        if (order is null || order.UserId != buyerId)
+        {
+            throw new NotFoundException("Order");
+        }
+
+        if (order.Cancel())
+        {
+            db.Publish(order.ToCancelledEvent());
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <returns>false when another order holds the ticket (or a concurrent request with the same key won).</returns>
+    private static async Task<bool> TryPlaceAsync(
+        OrdersDbContext db, Order order, IdempotentRequest? record, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (await LockHoldingOrderAsync(db, order.TicketId, cancellationToken) is { } holding)
+            {
+                if (!holding.HasExpired(now))
+                {
+                    return false;
+                }
+
+                // Lazy expiry: the timer has not cancelled it yet, but it no longer holds the ticket.
+                holding.Close();
+                db.Publish(holding.ToCancelledEvent());
+            }
+
+            db.Orders.Add(order);
+            db.Publish(order.ToCreatedEvent());
+            if (record is not null)
+            {
+                db.IdempotentRequests.Add(record);
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateException ex) when (OrdersDbContext.UniqueViolation(ex) is OrdersDbContext.OneHoldingOrderPerTicket or OrdersDbContext.IdempotencyKeyIndex)
+        {
+            // Lost the race on one of the unique indexes; the winner has committed by now.
+            db.ChangeTracker.Clear();
+            return false;
+        }
+    }
+
+    /// <summary>The order, row-locked until the caller's transaction ends.</summary>
+    public static async Task<Order?> LockOrderAsync(OrdersDbContext db, Guid orderId, CancellationToken cancellationToken) =>
+        (await db.Orders.FromSql($"SELECT * FROM orders WHERE id = {orderId} FOR UPDATE").ToListAsync(cancellationToken))
+        .SingleOrDefault();
+
+    private static async Task<Order?> LockHoldingOrderAsync(OrdersDbContext db, Guid ticketId, CancellationToken cancellationToken) =>
+        (await db.Orders.FromSql(
+                $"SELECT * FROM orders WHERE ticket_id = {ticketId} AND status IN ('created', 'awaitingPayment', 'complete') FOR UPDATE")
+            .ToListAsync(cancellationToken))
+        .SingleOrDefault();
+
+    private static Created<OrderDto> Created(OrderDto order) => TypedResults.Created($"/api/orders/{order.Id}", order);
+
+    private static async Task<Created<OrderDto>?> ReplayAsync(
+        OrdersDbContext db, Guid buyerId, string key, string fingerprint, CancellationToken cancellationToken)
+    {
+        var earlier = await db.IdempotentRequests.AsNoTracking()
+            .SingleOrDefaultAsync(r => r.UserId == buyerId && r.Key == key, cancellationToken);
+        if (earlier is null)
+        {
+            return null;
+        }
+
+        if (earlier.RequestHash != fingerprint)
+        {
+            throw new DomainException(
+                "This Idempotency-Key was already used with a different request; use a new key for a new purchase",
+                StatusCodes.Status422UnprocessableEntity);
+        }
+
+        return Created(JsonSerializer.Deserialize<OrderDto>(earlier.ResponseJson, ResponseJson)!);
+    }
+
+    private static string Fingerprint(Guid ticketId) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"POST /api/orders {ticketId:D}")));
+
+    private static Guid Validate(OrderRequest request, IHeaderDictionary headers, out string? idempotencyKey)
+    {
+        var errors = new ValidationErrors();
+        Guid ticketId = default;
+        if (string.IsNullOrWhiteSpace(request.TicketId))
+        {
+            errors.Add("ticketId", "ticketId is required.");
+        }
+        else if (!Guid.TryParse(request.TicketId, out ticketId))
+        {
+            errors.Add("ticketId", "ticketId must be a UUID.");
+        }
+
+        idempotencyKey = null;
+        if (headers.TryGetValue(IdempotencyKeyHeader, out var values))
+        {
+            idempotencyKey = values.Count == 1 ? values[0] : null;
+            if (string.IsNullOrEmpty(idempotencyKey) || idempotencyKey.Length > MaxIdempotencyKeyLength
+                || idempotencyKey.Any(c => c is < '!' or > '~'))
+            {
+                errors.Add(IdempotencyKeyHeader,
+                    $"Idempotency-Key must be one value of 1 to {MaxIdempotencyKeyLength} visible ASCII characters, e.g. a UUID.");
+            }
+        }
+
+        errors.ThrowIfAny();
+        return ticketId;
+    }
+}

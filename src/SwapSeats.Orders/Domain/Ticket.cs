@@ -1,0 +1,39 @@
+namespace SwapSeats.Orders.Domain;
+
+/// <summary>
+/// Orders' replica of a listing, fed by <c>ticket.created</c> / <c>ticket.updated</c> in version order. Whether the
+/// ticket is held is decided here, by the orders table, not by the replica's copy of the tickets service's status.
+/// </summary>
+public sealed class Ticket
+{
+    private Ticket()
+    {
+    }
+
+    public Guid Id { get; private set; }
+
+    public string Title { get; private set; } = "";
+
+    public decimal Price { get; private set; }
+
+    /// <summary>The seller.</summary>
+    public Guid UserId { get; private set; }
+
+    public int Version { get; private set; }
+
+    public static Ticket Replicate(Guid id, string title, decimal price, Guid sellerId, int version) => new()
+    {
+        Id = id,
+        Title = title,
+        Price = price,
+        UserId = sellerId,
+        Version = version,
+    };
+
+    public void Update(string title, decimal price, int version)
+    {
+        Title = title;
+        Price = price;
+        Version = version;
+    }
+}
