@@ -50,6 +50,7 @@ var auth = Service<Projects.SwapSeats_Auth>("auth")
 
 var tickets = Service<Projects.SwapSeats_Tickets>("tickets");
 var orders = Service<Projects.SwapSeats_Orders>("orders");
+Service<Projects.SwapSeats_Expiration>("expiration");
 
 var gateway = builder.AddProject<Projects.SwapSeats_Gateway>("gateway", launchProfileName: null)
     .WithHttpEndpoint(port: topology.HttpPort, isProxied: false)

@@ -32,8 +32,7 @@ public static class MessagingExtensions
             .ValidateOnStart();
 
         builder.Services.AddSingleton<NatsBus>();
-        builder.Services.AddSingleton<OutboxSignal>();
-        builder.Services.AddSingleton<IInterceptor, OutboxCommitInterceptor>();
+        builder.Services.AddCommitSignal<OutboxMessage>();
         builder.Services.AddHostedService<OutboxRelay<TContext>>();
         builder.Services.AddHealthChecks().AddCheck<NatsHealthCheck>("nats", tags: [HealthTags.Ready]);
         return new MessagingBuilder<TContext>(builder.Services);

@@ -9,7 +9,7 @@ namespace SwapSeats.SystemTests;
 /// The whole system as real processes: PostgreSQL, nats-server, every service and the gateway, wired as the AppHost
 /// wires them. Started once for all system tests; tests talk to it only through the gateway.
 /// </summary>
-public sealed class SwapSeatsSystem : IAsyncLifetime
+public class SwapSeatsSystem : IAsyncLifetime
 {
     private readonly List<ServiceProcess> _services = [];
 
@@ -19,12 +19,15 @@ public sealed class SwapSeatsSystem : IAsyncLifetime
 
     public ServiceProcess Gateway { get; private set; } = null!;
 
+    /// <summary>Settings every service gets, as environment variables given to ./run.sh would reach them.</summary>
+    protected virtual Dictionary<string, string?> Settings() => [];
+
     public async Task InitializeAsync()
     {
         Postgres = await PostgresServer.SharedAsync();
         Nats = await NatsServer.StartNewAsync();
 
-        var common = new Dictionary<string, string?>
+        var common = new Dictionary<string, string?>(Settings())
         {
             ["Jwt:PublicKeyPem"] = SessionKeys.PublicPem,
             ["ConnectionStrings:nats"] = Nats.Url,
@@ -43,6 +46,7 @@ public sealed class SwapSeatsSystem : IAsyncLifetime
         await ServiceAsync("auth", "SwapSeats.Auth", new() { ["Auth:SigningKeyPem"] = SessionKeys.PrivatePem });
         await ServiceAsync("tickets", "SwapSeats.Tickets");
         await ServiceAsync("orders", "SwapSeats.Orders");
+        await ServiceAsync("expiration", "SwapSeats.Expiration");
 
         Gateway = await StartAsync("SwapSeats.Gateway", common, routes);
     }
@@ -90,4 +94,18 @@ public sealed class SwapSeatsSystem : IAsyncLifetime
 public sealed class SystemCollection : ICollectionFixture<SwapSeatsSystem>
 {
     public const string Name = "system";
+}
+
+/// <summary>The system with a reservation window of seconds, to watch orders run out.</summary>
+public sealed class ShortWindowSystem : SwapSeatsSystem
+{
+    public static readonly TimeSpan ReservationWindow = TimeSpan.FromSeconds(3);
+
+    protected override Dictionary<string, string?> Settings() => new() { ["Orders:ReservationWindow"] = ReservationWindow.ToString() };
+}
+
+[CollectionDefinition(Name)]
+public sealed class ShortWindowCollection : ICollectionFixture<ShortWindowSystem>
+{
+    public const string Name = "short-window";
 }

@@ -10,6 +10,7 @@ namespace SwapSeats.Testing;
 public class ServiceApp<TProgram> : IAsyncLifetime where TProgram : class
 {
     private readonly string _database;
+    private Dictionary<string, string?> _settings = [];
 
     protected ServiceApp(string database) => _database = database;
 
@@ -43,8 +44,22 @@ public class ServiceApp<TProgram> : IAsyncLifetime where TProgram : class
             settings[key] = value;
         }
 
+        _settings = settings;
         Factory = new ServiceFactory<TProgram>(settings, ConfigureServices);
         _ = Factory.Server; // start now: migrations run here, not inside the first test's timing
+    }
+
+    /// <summary>Stops the service, runs <paramref name="whileDown"/>, and starts it again on the same database and NATS.</summary>
+    public async Task RestartAsync(Func<Task>? whileDown = null)
+    {
+        await Factory.DisposeAsync();
+        if (whileDown is not null)
+        {
+            await whileDown();
+        }
+
+        Factory = new ServiceFactory<TProgram>(_settings, ConfigureServices);
+        _ = Factory.Server;
     }
 
     public async Task DisposeAsync()

@@ -14,7 +14,7 @@ namespace SwapSeats.Messaging.Outbox;
 /// <c>FOR UPDATE SKIP LOCKED</c>, so replicas of one service never publish the same row concurrently.
 /// </summary>
 public sealed partial class OutboxRelay<TContext>(
-    IServiceScopeFactory scopes, NatsBus bus, OutboxSignal signal, IOptions<MessagingOptions> options,
+    IServiceScopeFactory scopes, NatsBus bus, CommitSignal<OutboxMessage> signal, IOptions<MessagingOptions> options,
     TimeProvider time, ILogger<OutboxRelay<TContext>> logger) : BackgroundService
     where TContext : DbContext
 {

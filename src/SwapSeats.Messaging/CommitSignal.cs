@@ -2,11 +2,15 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 
-namespace SwapSeats.Messaging.Outbox;
+namespace SwapSeats.Messaging;
 
-/// <summary>Wakes the relay the moment a transaction with new outbox rows commits: no polling on the hot path.</summary>
-public sealed class OutboxSignal
+/// <summary>
+/// Wakes a background worker the moment a transaction that added <typeparamref name="TEntity"/> rows commits (the outbox
+/// relay for new events, the expiration scheduler for new timers): no polling on the hot path.
+/// </summary>
+public sealed class CommitSignal<TEntity> where TEntity : class
 {
     private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
     {
@@ -15,11 +19,11 @@ public sealed class OutboxSignal
 
     public void Notify() => _channel.Writer.TryWrite(true);
 
-    /// <summary>Returns when notified, or after <paramref name="timeout"/> at the latest.</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Returns when notified, or after <paramref name="timeout"/> (measured by <paramref name="time"/>) at the latest.</summary>
+    public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken, TimeProvider? time = null)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        cts.CancelAfter(timeout);
+        using var timer = new CancellationTokenSource(timeout, time ?? TimeProvider.System);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
         try
         {
             await _channel.Reader.ReadAsync(cts.Token);
@@ -31,10 +35,11 @@ public sealed class OutboxSignal
 }
 
 /// <summary>
-/// Notices SaveChanges that add outbox rows and signals the relay once they are committed: right after SaveChanges
-/// when it ran in its own transaction, or when the surrounding explicit transaction commits.
+/// Notices SaveChanges that add <typeparamref name="TEntity"/> rows and signals once they are committed: right after
+/// SaveChanges when it ran in its own transaction, or when the surrounding explicit transaction commits.
 /// </summary>
-internal sealed class OutboxCommitInterceptor(OutboxSignal signal) : SaveChangesInterceptor, IDbTransactionInterceptor
+internal sealed class CommitSignalInterceptor<TEntity>(CommitSignal<TEntity> signal) : SaveChangesInterceptor, IDbTransactionInterceptor
+    where TEntity : class
 {
     private static readonly ConditionalWeakTable<DbContext, object> PendingSignal = new();
 
@@ -65,7 +70,7 @@ internal sealed class OutboxCommitInterceptor(OutboxSignal signal) : SaveChanges
 
     private static void Track(DbContext? context)
     {
-        if (context is not null && context.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added))
+        if (context is not null && context.ChangeTracker.Entries<TEntity>().Any(e => e.State == EntityState.Added))
         {
             PendingSignal.AddOrUpdate(context, true);
         }
@@ -113,5 +118,16 @@ internal sealed class OutboxCommitInterceptor(OutboxSignal signal) : SaveChanges
         {
             PendingSignal.Remove(context);
         }
+    }
+}
+
+public static class CommitSignalExtensions
+{
+    /// <summary>Registers <see cref="CommitSignal{TEntity}"/> and the interceptor that fires it for every DbContext.</summary>
+    public static IServiceCollection AddCommitSignal<TEntity>(this IServiceCollection services) where TEntity : class
+    {
+        services.AddSingleton<CommitSignal<TEntity>>();
+        services.AddSingleton<IInterceptor, CommitSignalInterceptor<TEntity>>();
+        return services;
     }
 }

@@ -1,0 +1,50 @@
+using SwapSeats.Contracts;
+using SwapSeats.Expiration.Data;
+using SwapSeats.Expiration.Domain;
+using SwapSeats.Messaging.Consumers;
+
+namespace SwapSeats.Expiration.Events;
+
+/// <summary>A new order gets a timer for its <c>expiresAt</c>, unless the order already ended.</summary>
+public sealed class OrderCreatedHandler(ExpirationDbContext db, TimeProvider time) : IEventHandler<OrderCreated>
+{
+    public async Task<HandleResult> HandleAsync(OrderCreated @event, CancellationToken cancellationToken)
+    {
+        if (await db.Timers.FindAsync([@event.Id], cancellationToken) is not null)
+        {
+            return HandleResult.Ignored;
+        }
+
+        // The scheduler wakes when this commits (a commit signal on new timers), so a nearer timer is never overslept.
+        db.Timers.Add(ReservationTimer.Schedule(@event.Id, @event.ExpiresAt, time.GetUtcNow()));
+        return HandleResult.Applied;
+    }
+}
+
+public sealed class OrderCancelledHandler(ExpirationDbContext db, TimeProvider time) : IEventHandler<OrderCancelled>
+{
+    public Task<HandleResult> HandleAsync(OrderCancelled @event, CancellationToken cancellationToken) =>
+        OrderEnded.DropAsync(db, @event.Id, time.GetUtcNow(), cancellationToken);
+}
+
+public sealed class OrderCompletedHandler(ExpirationDbContext db, TimeProvider time) : IEventHandler<OrderCompleted>
+{
+    public Task<HandleResult> HandleAsync(OrderCompleted @event, CancellationToken cancellationToken) =>
+        OrderEnded.DropAsync(db, @event.Id, time.GetUtcNow(), cancellationToken);
+}
+
+internal static class OrderEnded
+{
+    /// <summary>A finished order's timer never fires; if the timer is not there yet, a tombstone keeps it from coming.</summary>
+    public static async Task<HandleResult> DropAsync(ExpirationDbContext db, Guid orderId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var timer = await db.Timers.FindAsync([orderId], cancellationToken);
+        if (timer is null)
+        {
+            db.Timers.Add(ReservationTimer.Ended(orderId, now));
+            return HandleResult.Applied;
+        }
+
+        return timer.Drop(now) ? HandleResult.Applied : HandleResult.Ignored;
+    }
+}

@@ -1,0 +1,123 @@
+using System.Diagnostics.Metrics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SwapSeats.Contracts;
+using SwapSeats.Expiration.Data;
+using SwapSeats.Expiration.Domain;
+using SwapSeats.Messaging;
+
+namespace SwapSeats.Expiration.Scheduling;
+
+/// <summary>
+/// Fires due timers as <c>expiration.complete</c> events (through the outbox, so NATS being down delays but never loses
+/// one). Sleeps until the next due timer; a newly committed timer wakes it, so a nearer one is never overslept.
+/// Due rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>: replicas share the work and never fire one timer twice.
+/// </summary>
+public sealed partial class ExpirationScheduler(
+    IServiceScopeFactory scopes, CommitSignal<ReservationTimer> newTimers, IOptions<ExpirationOptions> options,
+    TimeProvider time, ILogger<ExpirationScheduler> logger) : BackgroundService
+{
+    public static readonly Meter Meter = new("SwapSeats.Expiration");
+    private static readonly Counter<long> Fired = Meter.CreateCounter<long>("swapseats.expiration.fired", description: "Timers fired");
+    private static readonly Histogram<double> Lateness = Meter.CreateHistogram<double>(
+        "swapseats.expiration.lateness", "ms", "How long after expiresAt a timer fired");
+
+    private readonly ExpirationOptions _options = options.Value;
+    private DateTimeOffset _nextCleanup = DateTimeOffset.MinValue;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan sleep;
+            try
+            {
+                while (await FireDueBatchAsync(stoppingToken) == _options.BatchSize)
+                {
+                }
+
+                await CleanupIfDueAsync(stoppingToken);
+                sleep = await TimeUntilNextDueAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The database is away: timers wait in it, and fire (late) once it is back.
+                LogFailed(logger, ex);
+                sleep = TimeSpan.FromSeconds(1);
+            }
+
+            if (sleep > TimeSpan.Zero)
+            {
+                await newTimers.WaitAsync(sleep, stoppingToken, time);
+            }
+        }
+    }
+
+    /// <summary>Fires up to one batch of due timers in one transaction with their events.</summary>
+    /// <returns>How many fired.</returns>
+    public async Task<int> FireDueBatchAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ExpirationDbContext>();
+        var now = time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var due = await db.Timers.FromSql(
+                $"SELECT * FROM timers WHERE status = 0 AND expires_at <= {now} ORDER BY expires_at LIMIT {_options.BatchSize} FOR UPDATE SKIP LOCKED")
+            .ToListAsync(cancellationToken);
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+
+        foreach (var timer in due)
+        {
+            timer.Fire(now);
+            db.Publish(new ExpirationComplete(timer.OrderId));
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        Fired.Add(due.Count);
+        foreach (var timer in due)
+        {
+            Lateness.Record((now - timer.ExpiresAt!.Value).TotalMilliseconds);
+        }
+
+        LogFired(logger, due.Count, (now - due[0].ExpiresAt!.Value).TotalMilliseconds);
+        return due.Count;
+    }
+
+    private async Task<TimeSpan> TimeUntilNextDueAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ExpirationDbContext>();
+        var next = await db.Timers.Where(t => t.Status == TimerStatus.Pending).MinAsync(t => t.ExpiresAt, cancellationToken);
+        var untilNext = next is null ? _options.MaxSleep : next.Value - time.GetUtcNow();
+        return untilNext < _options.MaxSleep ? untilNext : _options.MaxSleep;
+    }
+
+    private async Task CleanupIfDueAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (now < _nextCleanup)
+        {
+            return;
+        }
+
+        _nextCleanup = now.AddHours(1);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ExpirationDbContext>();
+        var cutoff = now - _options.FinishedRetention;
+        await db.Timers.Where(t => t.Status != TimerStatus.Pending && t.UpdatedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Fired {Count} reservation timers, the oldest {LatenessMs:F0} ms after it was due")]
+    private static partial void LogFired(ILogger logger, int count, double latenessMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Expiration scheduler failed; retrying in a second")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}

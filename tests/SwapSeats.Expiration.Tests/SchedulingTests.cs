@@ -1,0 +1,129 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using SwapSeats.Contracts;
+using SwapSeats.Expiration.Domain;
+using SwapSeats.Expiration.Scheduling;
+using SwapSeats.Testing;
+
+namespace SwapSeats.Expiration.Tests;
+
+/// <summary>When timers fire, on a fake clock: no test here waits for real minutes.</summary>
+public sealed class SchedulingTests(FakeClockExpirationApp app) : IClassFixture<FakeClockExpirationApp>
+{
+    private ExpirationScheduler Scheduler => app.Factory.Services.GetRequiredService<ExpirationScheduler>();
+
+    [Fact]
+    public async Task A_timer_fires_when_its_order_expires_and_not_before()
+    {
+        var order = await app.ScheduledAsync(app.Clock.GetUtcNow().AddMinutes(15));
+
+        app.Clock.Advance(TimeSpan.FromMinutes(15) - TimeSpan.FromSeconds(1));
+        Assert.Equal(0, await Scheduler.FireDueBatchAsync(default));
+        Assert.Equal(TimerStatus.Pending, await app.StatusAsync(order.Id));
+
+        app.Clock.Advance(TimeSpan.FromSeconds(1));
+        await app.Bus.WaitForAsync<ExpirationComplete>(e => e.OrderId == order.Id);
+        Assert.Equal(TimerStatus.Fired, await app.StatusAsync(order.Id));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_cancelled_or_completed_orders_timer_never_fires(bool completed)
+    {
+        var ended = await app.ScheduledAsync(app.Clock.GetUtcNow().AddMinutes(5));
+        if (completed)
+        {
+            await app.Bus.PublishAsync(new OrderCompleted(ended.Id, 1, new TicketRef(ended.Ticket.Id)));
+        }
+        else
+        {
+            await app.Bus.PublishAsync(new OrderCancelled(ended.Id, 1, new TicketRef(ended.Ticket.Id)));
+        }
+
+        await Eventually.Until(() => app.StatusAsync(ended.Id), status => status == TimerStatus.Dropped);
+        var marker = await app.ScheduledAsync(app.Clock.GetUtcNow().AddMinutes(5));
+        app.Clock.Advance(TimeSpan.FromMinutes(6));
+
+        // Both were due in the same instant; the marker firing shows the scheduler has passed that instant.
+        await app.Bus.WaitForAsync<ExpirationComplete>(e => e.OrderId == marker.Id);
+        Assert.Empty(await app.Bus.PublishedAsync<ExpirationComplete>(e => e.OrderId == ended.Id));
+    }
+
+    [Fact]
+    public async Task A_cancellation_that_overtakes_its_order_keeps_the_timer_from_ever_being_set()
+    {
+        var order = ExpirationApp.Order(app.Clock.GetUtcNow().AddMinutes(5));
+        await app.Bus.PublishAsync(new OrderCancelled(order.Id, 1, new TicketRef(order.Ticket.Id)));
+        await Eventually.Until(() => app.StatusAsync(order.Id), status => status == TimerStatus.Dropped);
+
+        await app.Bus.PublishAsync(order);
+        var marker = await app.ScheduledAsync(app.Clock.GetUtcNow().AddMinutes(5));
+        app.Clock.Advance(TimeSpan.FromMinutes(6));
+
+        await app.Bus.WaitForAsync<ExpirationComplete>(e => e.OrderId == marker.Id);
+        Assert.Equal(TimerStatus.Dropped, await app.StatusAsync(order.Id));
+        Assert.Empty(await app.Bus.PublishedAsync<ExpirationComplete>(e => e.OrderId == order.Id));
+    }
+
+    [Fact]
+    public async Task An_order_that_arrives_already_expired_fires_at_once()
+    {
+        var order = ExpirationApp.Order(app.Clock.GetUtcNow().AddMinutes(-1));
+
+        await app.Bus.PublishAsync(order);
+
+        await app.Bus.WaitForAsync<ExpirationComplete>(e => e.OrderId == order.Id);
+    }
+
+    [Fact]
+    public async Task A_timer_that_fell_due_while_the_service_was_down_fires_when_it_is_back()
+    {
+        var order = await app.ScheduledAsync(app.Clock.GetUtcNow().AddMinutes(15));
+
+        await app.RestartAsync(whileDown: () =>
+        {
+            app.Clock.Advance(TimeSpan.FromMinutes(20));
+            return Task.CompletedTask;
+        });
+
+        await app.Bus.WaitForAsync<ExpirationComplete>(e => e.OrderId == order.Id);
+        Assert.Single(await app.Bus.PublishedAsync<ExpirationComplete>(e => e.OrderId == order.Id));
+    }
+
+    [Fact]
+    public async Task A_thousand_timers_due_in_the_same_second_all_fire_each_once_even_with_two_schedulers_racing()
+    {
+        var due = app.Clock.GetUtcNow().AddMinutes(30);
+        var orders = new List<Guid>();
+        for (var i = 0; i < 1000; i++)
+        {
+            var order = ExpirationApp.Order(due.AddMilliseconds(i));
+            orders.Add(order.Id);
+            await app.Bus.PublishAsync(order);
+        }
+
+        await Eventually.Until(
+            () => app.WithDbAsync(db => db.Timers.CountAsync(t => orders.Contains(t.OrderId))), stored => stored == 1000,
+            TimeSpan.FromSeconds(60));
+
+        // A second replica's scheduler claims batches concurrently with the service's own.
+        var rival = ActivatorUtilities.CreateInstance<ExpirationScheduler>(app.Factory.Services);
+        app.Clock.Advance(TimeSpan.FromMinutes(31));
+        var rivalFired = 0;
+        while (await rival.FireDueBatchAsync(default) is var fired and > 0)
+        {
+            rivalFired += fired;
+        }
+
+        await Eventually.Until(
+            () => app.WithDbAsync(db => db.Timers.CountAsync(t => orders.Contains(t.OrderId) && t.Status == TimerStatus.Fired)),
+            firedCount => firedCount == 1000, TimeSpan.FromSeconds(60));
+        var events = await Eventually.Until(
+            () => app.Bus.PublishedAsync<ExpirationComplete>(e => orders.Contains(e.OrderId)), found => found.Count >= 1000,
+            TimeSpan.FromSeconds(60));
+        Assert.Equal(1000, events.Select(e => e.OrderId).Distinct().Count());
+        Assert.Equal(1000, events.Count);
+        Assert.InRange(rivalFired, 0, 1000);
+    }
+}
