@@ -51,12 +51,13 @@ var auth = Service<Projects.SwapSeats_Auth>("auth")
 var tickets = Service<Projects.SwapSeats_Tickets>("tickets");
 var orders = Service<Projects.SwapSeats_Orders>("orders");
 Service<Projects.SwapSeats_Expiration>("expiration");
+var payments = Service<Projects.SwapSeats_Payments>("payments");
 
 var gateway = builder.AddProject<Projects.SwapSeats_Gateway>("gateway", launchProfileName: null)
     .WithHttpEndpoint(port: topology.HttpPort, isProxied: false)
     .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
     .WithHttpHealthCheck("/health/ready");
-foreach (var (name, service) in new[] { ("auth", auth), ("tickets", tickets), ("orders", orders) })
+foreach (var (name, service) in new[] { ("auth", auth), ("tickets", tickets), ("orders", orders), ("payments", payments) })
 {
     gateway.WithEnvironment($"Gateway__Services__{name}", service.GetEndpoint("http")).WaitFor(service);
 }

@@ -5,22 +5,13 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using SwapSeats.Contracts;
 using SwapSeats.Testing;
+using static SwapSeats.Testing.HttpAssertions;
 
 namespace SwapSeats.Orders.Tests;
 
 public sealed class OrdersApiTests(OrdersApp app) : IClassFixture<OrdersApp>
 {
     private static Guid Id(JsonElement json) => Guid.Parse(json.GetProperty("id").GetString()!);
-
-    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? detail = null)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        if (detail is not null)
-        {
-            Assert.Equal(detail, (await OrdersApp.Json(response)).GetProperty("detail").GetString());
-        }
-    }
 
     [Fact]
     public async Task Every_route_needs_a_session()
@@ -159,6 +150,7 @@ public sealed class OrdersApiTests(OrdersApp app) : IClassFixture<OrdersApp>
         Assert.Equal(HttpStatusCode.NoContent, (await app.SignedIn(buyer).DeleteAsync($"/api/orders/{order}")).StatusCode);
 
         Assert.Equal(1, (await app.ShowAsync(buyer, order)).GetProperty("version").GetInt32());
+        await app.OutboxDrainedAsync();
         Assert.Single(await app.Bus.PublishedAsync<OrderCancelled>(e => e.Id == order));
     }
 
@@ -229,6 +221,7 @@ public sealed class OrdersApiTests(OrdersApp app) : IClassFixture<OrdersApp>
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
         var ids = await Task.WhenAll(responses.Select(async r => Id(await OrdersApp.Json(r))));
         Assert.Single(ids.Distinct());
+        await app.OutboxDrainedAsync();
         Assert.Single(await app.Bus.PublishedAsync<OrderCreated>(e => e.Ticket.Id == ticket.Id));
     }
 

@@ -18,8 +18,7 @@ public class OrdersApp() : ServiceApp<Program>("orders")
 
     public Task<T> WithDbAsync<T>(Func<OrdersDbContext, Task<T>> work) => WithDbAsync<OrdersDbContext, T>(work);
 
-    public static async Task<JsonElement> Json(HttpResponseMessage response) =>
-        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    public Task OutboxDrainedAsync() => OutboxDrainedAsync<OrdersDbContext>();
 
     /// <summary>Announces a listing on the bus and waits until orders has replicated it.</summary>
     public async Task<TicketCreated> ListedAsync(Guid? seller = null, string title = "Concert", decimal price = 25m)

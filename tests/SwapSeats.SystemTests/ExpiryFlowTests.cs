@@ -29,13 +29,19 @@ public sealed class ExpiryFlowTests(ShortWindowSystem system, ITestOutputHelper 
             o => o.GetProperty("status").GetString() == "cancelled");
         var late = DateTimeOffset.UtcNow - expiresAt;
         output.WriteLine($"Order seen cancelled {late.TotalMilliseconds:F0} ms after expiresAt (25 ms polling through the gateway)");
-        Assert.InRange(late, TimeSpan.Zero, TimeSpan.FromSeconds(2));
+        // The goal is 1 s; the bound leaves room for a cold, busy 2-core CI machine running two systems at once.
+        Assert.InRange(late, TimeSpan.Zero, TimeSpan.FromSeconds(3));
         Assert.Equal(1, cancelled.GetProperty("version").GetInt32());
 
         var available = await Eventually.Until(
             async () => await SwapSeatsSystem.Json(await system.Browser().GetAsync($"/api/tickets/{ticket}")),
             t => t.GetProperty("status").GetString() == "available");
         Assert.Equal(JsonValueKind.Null, available.GetProperty("orderId").ValueKind);
+        var latePayment = await SwapSeatsSystem.PayAsync(buyer, order.GetProperty("id").GetString()!, "tok_visa");
+        Assert.Equal(HttpStatusCode.BadRequest, latePayment.StatusCode);
+        Assert.Contains((await SwapSeatsSystem.Json(latePayment)).GetProperty("detail").GetString(),
+            new[] { "Cannot pay for a cancelled order", "Order has expired" });
+
         var nextBuyer = await system.SignedUpAsync();
         Assert.Equal(HttpStatusCode.Created, (await nextBuyer.PostAsJsonAsync("/api/orders", new { ticketId = ticket })).StatusCode);
     }

@@ -47,6 +47,7 @@ public class SwapSeatsSystem : IAsyncLifetime
         await ServiceAsync("tickets", "SwapSeats.Tickets");
         await ServiceAsync("orders", "SwapSeats.Orders");
         await ServiceAsync("expiration", "SwapSeats.Expiration");
+        await ServiceAsync("payments", "SwapSeats.Payments");
 
         Gateway = await StartAsync("SwapSeats.Gateway", common, routes);
     }
@@ -75,6 +76,19 @@ public class SwapSeatsSystem : IAsyncLifetime
         signUp.EnsureSuccessStatusCode();
         return browser;
     }
+
+    /// <summary>Orders a ticket as the buyer, waiting out the moment until orders has heard of a new listing.</summary>
+    public static async Task<JsonElement> OrderAsync(HttpClient buyer, string ticketId)
+    {
+        var placed = await Eventually.Until(
+            () => buyer.PostAsJsonAsync("/api/orders", new { ticketId }), r => r.StatusCode != HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
+        return await Json(placed);
+    }
+
+    /// <summary>Pays as the buyer, waiting out the moment until payments has heard of a new order.</summary>
+    public static Task<HttpResponseMessage> PayAsync(HttpClient buyer, string orderId, string token) =>
+        Eventually.Until(() => buyer.PostAsJsonAsync("/api/payments", new { orderId, token }), r => r.StatusCode != HttpStatusCode.NotFound);
 
     public static async Task<JsonElement> Json(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;

@@ -69,6 +69,8 @@ public class ServiceApp<TProgram> : IAsyncLifetime where TProgram : class
         await Nats.DisposeAsync();
     }
 
+    public static Task<System.Text.Json.JsonElement> Json(HttpResponseMessage response) => HttpAssertions.Json(response);
+
     public HttpClient Anonymous() => Factory.CreateBrowserClient();
 
     /// <summary>A client with a valid session for the user, as the auth service would have issued it.</summary>
@@ -78,6 +80,16 @@ public class ServiceApp<TProgram> : IAsyncLifetime where TProgram : class
         client.DefaultRequestHeaders.Add("Cookie", $"session={SessionKeys.MintToken(userId, $"{userId:N}@example.com", DateTimeOffset.UtcNow.AddHours(1))}");
         return client;
     }
+
+    /// <summary>
+    /// Waits until the service's outbox relay has published every committed event, so "exactly one" and "none" checks
+    /// on the bus look at everything the service decided to say.
+    /// </summary>
+    public Task OutboxDrainedAsync<TContext>() where TContext : Microsoft.EntityFrameworkCore.DbContext =>
+        Eventually.Until(
+            () => WithDbAsync<TContext, bool>(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AnyAsync(
+                db.Set<SwapSeats.Messaging.Outbox.OutboxMessage>(), m => m.SentAt == null)),
+            pending => !pending, what: "the outbox to drain");
 
     public async Task<T> WithDbAsync<TContext, T>(Func<TContext, Task<T>> work) where TContext : notnull
     {

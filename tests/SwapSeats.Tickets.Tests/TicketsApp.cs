@@ -9,9 +9,6 @@ public sealed class TicketsApp() : ServiceApp<Program>("tickets")
 {
     public Task<T> WithDbAsync<T>(Func<TicketsDbContext, Task<T>> work) => WithDbAsync<TicketsDbContext, T>(work);
 
-    public static async Task<JsonElement> Json(HttpResponseMessage response) =>
-        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-
     /// <summary>Lists a ticket as the seller and returns its JSON.</summary>
     public async Task<JsonElement> ListAsync(Guid seller, string title = "Concert", decimal price = 25m)
     {

@@ -1,0 +1,56 @@
+using SwapSeats.Contracts;
+
+namespace SwapSeats.Payments.Domain;
+
+/// <summary>Payments' replica of an order, fed by orders' events in version order: what may be paid, by whom, until when.</summary>
+public sealed class Order
+{
+    private Order()
+    {
+    }
+
+    public Guid Id { get; private set; }
+
+    /// <summary>The buyer: the only one who may pay.</summary>
+    public Guid UserId { get; private set; }
+
+    public string Status { get; private set; } = OrderStatuses.Created;
+
+    public DateTimeOffset ExpiresAt { get; private set; }
+
+    /// <summary>The ticket's price when the order was placed, in the currency's major unit.</summary>
+    public decimal Price { get; private set; }
+
+    public int Version { get; private set; }
+
+    public static Order Replicate(OrderCreated created) => new()
+    {
+        Id = created.Id,
+        UserId = created.UserId,
+        Status = created.Status,
+        ExpiresAt = created.ExpiresAt,
+        Price = created.Ticket.Price,
+        Version = created.Version,
+    };
+
+    public void Cancelled(int version)
+    {
+        Status = OrderStatuses.Cancelled;
+        Version = version;
+    }
+
+    public void Completed(int version)
+    {
+        Status = OrderStatuses.Complete;
+        Version = version;
+    }
+
+    /// <summary>The amount to charge in minor units: exact, from decimal (19.99 → 1999).</summary>
+    public long AmountInMinorUnits()
+    {
+        var minor = Price * 100m;
+        return minor == decimal.Truncate(minor)
+            ? (long)minor
+            : throw new InvalidOperationException($"Order {Id} has a price with more than 2 decimals: {Price}");
+    }
+}

@@ -1,0 +1,47 @@
+namespace SwapSeats.Payments.Domain;
+
+/// <summary>
+/// Money to give back: a payment that succeeded for an order that was cancelled meanwhile. Stored first, then carried
+/// out by the refund processor with retries, so a provider outage delays a refund but never loses it.
+/// </summary>
+public sealed class Refund
+{
+    private Refund()
+    {
+    }
+
+    public Guid Id { get; private set; }
+
+    public Guid PaymentId { get; private set; }
+
+    public bool Done { get; private set; }
+
+    public int Attempts { get; private set; }
+
+    public DateTimeOffset NextAttemptAt { get; private set; }
+
+    public string? ProviderReference { get; private set; }
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public static Refund For(Payment payment, DateTimeOffset now) => new()
+    {
+        Id = Guid.CreateVersion7(now),
+        PaymentId = payment.Id,
+        NextAttemptAt = now,
+        CreatedAt = now,
+    };
+
+    public void Succeeded(string reference)
+    {
+        Done = true;
+        ProviderReference = reference;
+        Attempts++;
+    }
+
+    public void Failed(DateTimeOffset now)
+    {
+        Attempts++;
+        NextAttemptAt = now + TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, Math.Min(Attempts, 9))));
+    }
+}

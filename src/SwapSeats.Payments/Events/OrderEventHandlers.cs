@@ -1,0 +1,66 @@
+using Microsoft.EntityFrameworkCore;
+using SwapSeats.Contracts;
+using SwapSeats.Messaging.Consumers;
+using SwapSeats.Payments.Api;
+using SwapSeats.Payments.Data;
+using SwapSeats.Payments.Domain;
+
+namespace SwapSeats.Payments.Events;
+
+public sealed class OrderCreatedHandler(PaymentsDbContext db) : IEventHandler<OrderCreated>
+{
+    public async Task<HandleResult> HandleAsync(OrderCreated @event, CancellationToken cancellationToken)
+    {
+        var current = await db.Orders.FindAsync([@event.Id], cancellationToken);
+        var result = Versioned.Check(current?.Version, @event.Version);
+        if (result == HandleResult.Applied)
+        {
+            db.Orders.Add(Order.Replicate(@event));
+        }
+
+        return result;
+    }
+}
+
+/// <summary>
+/// The order is cancelled. If it had been paid meanwhile (the expiry or another buyer raced the payment, and orders
+/// refused the late payment), the money goes back: a refund is queued for the refund processor.
+/// </summary>
+public sealed class OrderCancelledHandler(PaymentsDbContext db, TimeProvider time) : IEventHandler<OrderCancelled>
+{
+    public async Task<HandleResult> HandleAsync(OrderCancelled @event, CancellationToken cancellationToken)
+    {
+        // Locked like a payment in flight locks it: either the payment commits first and is refunded here, or the
+        // payment sees the cancellation and never charges.
+        var order = await PaymentsApi.LockOrderAsync(db, @event.Id, cancellationToken);
+        var result = Versioned.Check(order?.Version, @event.Version);
+        if (result != HandleResult.Applied)
+        {
+            return result;
+        }
+
+        order!.Cancelled(@event.Version);
+        var paid = await db.Payments.SingleOrDefaultAsync(p => p.OrderId == @event.Id && p.Status == PaymentStatuses.Succeeded, cancellationToken);
+        if (paid is not null && !await db.Refunds.AnyAsync(r => r.PaymentId == paid.Id, cancellationToken))
+        {
+            db.Refunds.Add(Refund.For(paid, time.GetUtcNow()));
+        }
+
+        return HandleResult.Applied;
+    }
+}
+
+public sealed class OrderCompletedHandler(PaymentsDbContext db) : IEventHandler<OrderCompleted>
+{
+    public async Task<HandleResult> HandleAsync(OrderCompleted @event, CancellationToken cancellationToken)
+    {
+        var order = await PaymentsApi.LockOrderAsync(db, @event.Id, cancellationToken);
+        var result = Versioned.Check(order?.Version, @event.Version);
+        if (result == HandleResult.Applied)
+        {
+            order!.Completed(@event.Version);
+        }
+
+        return result;
+    }
+}

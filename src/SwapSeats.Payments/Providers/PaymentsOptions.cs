@@ -1,0 +1,55 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace SwapSeats.Payments.Providers;
+
+public sealed partial class PaymentsOptions
+{
+    public const string Section = "Payments";
+
+    /// <summary><c>local</c> (no network, Stripe's test tokens) or <c>stripe</c>.</summary>
+    public string Provider { get; set; } = "local";
+
+    /// <summary>ISO 4217, lower case, as Stripe wants it.</summary>
+    public string Currency { get; set; } = "usd";
+
+    public StripeOptions Stripe { get; set; } = new();
+
+    public sealed class StripeOptions
+    {
+        public string SecretKey { get; set; } = "";
+
+        /// <summary>Where the Stripe API lives; tests point it at a local stub.</summary>
+        public string ApiBase { get; set; } = "https://api.stripe.com";
+
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
+    }
+
+    [GeneratedRegex("^[a-z]{3}$")]
+    private static partial Regex CurrencyCode();
+
+    public static IHostApplicationBuilder AddPaymentProvider(IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<PaymentsOptions>()
+            .Bind(builder.Configuration.GetSection(Section))
+            .Validate(o => o.Provider is "local" or "stripe", "Payments:Provider (env Payments__Provider) must be 'local' or 'stripe'.")
+            .Validate(o => CurrencyCode().IsMatch(o.Currency), "Payments:Currency must be a lower-case ISO 4217 code such as 'usd'.")
+            .Validate(o => o.Provider != "stripe" || !string.IsNullOrWhiteSpace(o.Stripe.SecretKey),
+                "Payments:Stripe:SecretKey (env Payments__Stripe__SecretKey) is required when Payments:Provider is 'stripe'.")
+            .Validate(o => Uri.TryCreate(o.Stripe.ApiBase, UriKind.Absolute, out _), "Payments:Stripe:ApiBase must be an absolute URL.")
+            .ValidateOnStart();
+
+        var provider = builder.Configuration[$"{Section}:Provider"] ?? "local";
+        if (provider == "stripe")
+        {
+            builder.Services.AddHttpClient<IPaymentProvider, StripePaymentProvider>((services, http) =>
+                http.Timeout = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<PaymentsOptions>>().Value.Stripe.Timeout);
+        }
+        else
+        {
+            builder.Services.TryAddSingleton<IPaymentProvider, LocalPaymentProvider>();
+        }
+
+        return builder;
+    }
+}
