@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/lib.sh
 
-ensure_installed nats-server:nats-server postgresql:postgres
+# chromium: the browser tests drive Debian's Chromium through Playwright (playwright install cannot download here).
+ensure_installed nats-server:nats-server postgresql:postgres chromium:chromium
 
 # Throwaway servers of earlier runs that did not get to clean up (a killed test host): no running server, no directory.
 for dir in "${TMPDIR:-/tmp}"/swapseats-pg-* "${TMPDIR:-/tmp}"/swapseats-nats-*; do
@@ -20,7 +21,7 @@ mkdir -p "$results"
 dotnet build SwapSeats.slnx -nologo -v quiet -clp:ErrorsOnly
 
 status=0
-for project in $(find tests -name '*.Tests.csproj' -o -name 'SwapSeats.SystemTests.csproj' | sort); do
+for project in $(find tests -name '*Tests.csproj' | sort); do
   name=$(basename "$project" .csproj)
   echo "=== $name"
   dotnet test "$project" --no-build --nologo --logger "trx;LogFileName=$name.trx" --results-directory "$results" "$@" \

@@ -20,7 +20,7 @@ var nats = builder.AddExecutable("nats", "nats-server", topology.RepoRoot,
     .WithHealthCheck("nats-port");
 
 // Settings a developer gives ./run.sh (e.g. Orders__ReservationWindow=00:00:30) reach the services.
-string[] forwardedPrefixes = ["Auth__", "Tickets__", "Orders__", "Expiration__", "Payments__", "Jwt__"];
+string[] forwardedPrefixes = ["Auth__", "Tickets__", "Orders__", "Expiration__", "Payments__", "Web__", "Jwt__"];
 var forwarded = Environment.GetEnvironmentVariables().Keys.Cast<string>()
     .Where(name => forwardedPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)))
     .ToList();
@@ -53,11 +53,27 @@ var orders = Service<Projects.SwapSeats_Orders>("orders");
 Service<Projects.SwapSeats_Expiration>("expiration");
 var payments = Service<Projects.SwapSeats_Payments>("payments");
 
+// The UI has no database or bus: it calls the APIs (directly, not back through the gateway) with the user's session.
+var web = builder.AddProject<Projects.SwapSeats_Web>("web", launchProfileName: null)
+    .WithHttpEndpoint(isProxied: false)
+    .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
+    .WithEnvironment("Jwt__PublicKeyFile", publicKeyFile)
+    .WithHttpHealthCheck("/health/ready");
+foreach (var variable in forwarded.Where(v => v.StartsWith("Web__", StringComparison.Ordinal)))
+{
+    web.WithEnvironment(variable, Environment.GetEnvironmentVariable(variable));
+}
+
+foreach (var (name, api) in new[] { ("auth", auth), ("tickets", tickets), ("orders", orders), ("payments", payments) })
+{
+    web.WithEnvironment($"Web__Services__{name}", api.GetEndpoint("http")).WaitFor(api);
+}
+
 var gateway = builder.AddProject<Projects.SwapSeats_Gateway>("gateway", launchProfileName: null)
     .WithHttpEndpoint(port: topology.HttpPort, isProxied: false)
     .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
     .WithHttpHealthCheck("/health/ready");
-foreach (var (name, service) in new[] { ("auth", auth), ("tickets", tickets), ("orders", orders), ("payments", payments) })
+foreach (var (name, service) in new[] { ("auth", auth), ("tickets", tickets), ("orders", orders), ("payments", payments), ("web", web) })
 {
     gateway.WithEnvironment($"Gateway__Services__{name}", service.GetEndpoint("http")).WaitFor(service);
 }

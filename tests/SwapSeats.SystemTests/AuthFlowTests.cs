@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 
+using SwapSeats.Testing;
+
 namespace SwapSeats.SystemTests;
 
 [Collection(SystemCollection.Name)]

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
+using SwapSeats.Testing;
+
 namespace SwapSeats.SystemTests;
 
 [Collection(SystemCollection.Name)]

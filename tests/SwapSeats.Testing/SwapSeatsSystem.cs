@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using SwapSeats.Testing;
+using Xunit;
 
-namespace SwapSeats.SystemTests;
+namespace SwapSeats.Testing;
 
 /// <summary>
 /// The whole system as real processes: PostgreSQL, nats-server, every service and the gateway, wired as the AppHost
@@ -22,7 +22,7 @@ public class SwapSeatsSystem : IAsyncLifetime
     /// <summary>Settings every service gets, as environment variables given to ./run.sh would reach them.</summary>
     protected virtual Dictionary<string, string?> Settings() => [];
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Postgres = await PostgresServer.SharedAsync();
         Nats = await NatsServer.StartNewAsync();
@@ -48,6 +48,8 @@ public class SwapSeatsSystem : IAsyncLifetime
         await ServiceAsync("orders", "SwapSeats.Orders");
         await ServiceAsync("expiration", "SwapSeats.Expiration");
         await ServiceAsync("payments", "SwapSeats.Payments");
+        var web = await StartAsync("SwapSeats.Web", common, routes.ToDictionary(r => r.Key.Replace("Gateway:", "Web:", StringComparison.Ordinal), r => r.Value));
+        routes["Gateway:Services:web"] = web.BaseAddress.ToString();
 
         Gateway = await StartAsync("SwapSeats.Gateway", common, routes);
     }
@@ -93,7 +95,7 @@ public class SwapSeatsSystem : IAsyncLifetime
     public static async Task<JsonElement> Json(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var service in Enumerable.Reverse(_services))
         {
@@ -104,22 +106,10 @@ public class SwapSeatsSystem : IAsyncLifetime
     }
 }
 
-[CollectionDefinition(Name)]
-public sealed class SystemCollection : ICollectionFixture<SwapSeatsSystem>
-{
-    public const string Name = "system";
-}
-
 /// <summary>The system with a reservation window of seconds, to watch orders run out.</summary>
 public sealed class ShortWindowSystem : SwapSeatsSystem
 {
     public static readonly TimeSpan ReservationWindow = TimeSpan.FromSeconds(3);
 
     protected override Dictionary<string, string?> Settings() => new() { ["Orders:ReservationWindow"] = ReservationWindow.ToString() };
-}
-
-[CollectionDefinition(Name)]
-public sealed class ShortWindowCollection : ICollectionFixture<ShortWindowSystem>
-{
-    public const string Name = "short-window";
 }

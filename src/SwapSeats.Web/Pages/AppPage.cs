@@ -1,0 +1,51 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using SwapSeats.ServiceDefaults;
+using SwapSeats.Web.Api;
+
+namespace SwapSeats.Web.Pages;
+
+/// <summary>What every page needs: who is signed in, a way to ask for sign-in, and API refusals shown in plain words.</summary>
+public abstract class AppPage(SwapSeatsApi api) : PageModel
+{
+    protected SwapSeatsApi Api { get; } = api;
+
+    /// <summary>A message from the previous page (after a redirect), shown once.</summary>
+    [TempData]
+    public string? Notice { get; set; }
+
+    public Guid? UserId => User.UserId();
+
+    public bool SignedIn => UserId is not null;
+
+    /// <summary>The sign-in page, coming back here afterwards.</summary>
+    protected IActionResult SignInFirst() =>
+        RedirectToPage("/SignIn", new { returnUrl = Request.Path + Request.QueryString });
+
+    /// <summary>Puts an API's refusal on the page: field errors next to their fields, the rest on top.</summary>
+    protected void Show(ApiProblem problem, string fieldPrefix = "")
+    {
+        if (problem.Errors.Count == 0)
+        {
+            ModelState.AddModelError("", problem.Detail);
+            return;
+        }
+
+        foreach (var (field, messages) in problem.Errors)
+        {
+            foreach (var message in messages)
+            {
+                ModelState.AddModelError(fieldPrefix + char.ToUpperInvariant(field[0]) + field[1..], message);
+            }
+        }
+    }
+
+    public static string Money(decimal amount) => amount.ToString("0.00", CultureInfo.InvariantCulture);
+
+    public static string StatusLabel(string status) => status switch
+    {
+        "awaitingPayment" => "awaiting payment",
+        _ => status,
+    };
+}

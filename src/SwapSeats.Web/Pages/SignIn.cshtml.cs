@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Mvc;
+using SwapSeats.Web.Api;
+
+namespace SwapSeats.Web.Pages;
+
+public sealed class SignInModel(SwapSeatsApi api) : AppPage(api)
+{
+    [BindProperty, Display(Name = "Email")] public string? Email { get; set; }
+
+    [BindProperty, Display(Name = "Password"), DataType(DataType.Password)] public string? Password { get; set; }
+
+    [BindProperty(SupportsGet = true)] public string? ReturnUrl { get; set; }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        var result = await Api.SignInAsync(Email ?? "", Password ?? "");
+        if (result.Problem is { } problem)
+        {
+            Show(problem);
+            return Page();
+        }
+
+        Notice = $"Signed in as {result.Value!.Email}.";
+        return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using SwapSeats.Web.Api;
+
+namespace SwapSeats.Web.Pages.Tickets;
+
+public sealed class DetailModel(SwapSeatsApi api) : AppPage(api)
+{
+    public TicketView? Ticket { get; private set; }
+
+    /// <summary>One key per rendering of the form: a double submit or a retry returns the same order, not an error.</summary>
+    [BindProperty] public string PurchaseKey { get; set; } = Guid.NewGuid().ToString();
+
+    public bool IsSeller => Ticket is not null && Ticket.UserId == UserId;
+
+    public async Task<IActionResult> OnGetAsync(string id)
+    {
+        var result = await Api.TicketAsync(id);
+        if (result.Problem is { } problem)
+        {
+            return problem.Status == System.Net.HttpStatusCode.NotFound ? NotFound() : ShowAndStay(problem);
+        }
+
+        Ticket = result.Value;
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostPurchaseAsync(string id)
+    {
+        if (!SignedIn)
+        {
+            return SignInFirst();
+        }
+
+        var order = await Api.PurchaseAsync(id, PurchaseKey);
+        if (order.Problem is { } problem)
+        {
+            Show(problem);
+            return await OnGetAsync(id) is NotFoundResult ? NotFound() : Page();
+        }
+
+        Notice = "Reserved for you. Pay before the time runs out.";
+        return Redirect($"/orders/{order.Value!.Id}");
+    }
+
+    private PageResult ShowAndStay(ApiProblem problem)
+    {
+        Show(problem);
+        return Page();
+    }
+}

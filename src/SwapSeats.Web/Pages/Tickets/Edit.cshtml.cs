@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Mvc;
+using SwapSeats.Web.Api;
+
+namespace SwapSeats.Web.Pages.Tickets;
+
+public sealed class EditModel(SwapSeatsApi api) : AppPage(api)
+{
+    [BindProperty, Display(Name = "Title")] public string? Title { get; set; }
+
+    [BindProperty, Display(Name = "Price (USD)")] public decimal? Price { get; set; }
+
+    public async Task<IActionResult> OnGetAsync(string id)
+    {
+        if (!SignedIn)
+        {
+            return SignInFirst();
+        }
+
+        var ticket = await Api.TicketAsync(id);
+        if (ticket.Value is null)
+        {
+            return NotFound();
+        }
+
+        Title = ticket.Value.Title;
+        Price = ticket.Value.Price;
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(string id)
+    {
+        if (!SignedIn)
+        {
+            return SignInFirst();
+        }
+
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var result = await Api.EditAsync(id, Title, Price);
+        if (result.Problem is { } problem)
+        {
+            Show(problem);
+            return Page();
+        }
+
+        Notice = "Saved.";
+        return Redirect($"/tickets/{id}");
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using SwapSeats.ServiceDefaults;
+using SwapSeats.Web.Api;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Sessions are validated here with auth's public key, like in every service: pages know who is signed in without a call.
+builder.AddServiceDefaults();
+// Pages answer errors with pages, not with the APIs' problem JSON.
+builder.Services.RemoveAll<IExceptionHandler>();
+builder.Services.AddOptions<WebOptions>()
+    .Bind(builder.Configuration.GetSection(WebOptions.Section))
+    .Validate(o => WebOptions.RequiredServices.All(s => Uri.TryCreate(o.Services.GetValueOrDefault(s), UriKind.Absolute, out _)),
+        $"Web:Services:{{{string.Join(",", WebOptions.RequiredServices)}}} (env Web__Services__auth, ...) must be the URLs of the APIs.")
+    .ValidateOnStart();
+builder.Services.AddHttpContextAccessor();
+foreach (var service in WebOptions.RequiredServices)
+{
+    builder.Services.AddHttpClient(service, (services, http) =>
+    {
+        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WebOptions>>().Value;
+        http.BaseAddress = new Uri(options.Services[service]);
+        http.Timeout = TimeSpan.FromSeconds(30);
+    });
+}
+
+builder.Services.AddScoped<SwapSeatsApi>();
+builder.Services.AddRazorPages(pages => pages.Conventions.AddPageRoute("/Tickets/Index", "/"));
+
+var app = builder.Build();
+
+app.UseForwardedHeaders();
+app.UseExceptionHandler("/error");
+app.UseStatusCodePagesWithReExecute("/error", "?status={0}");
+app.Use(async (context, next) =>
+{
+    context.Response.Headers.XContentTypeOptions = "nosniff";
+    context.Response.Headers.XFrameOptions = "DENY";
+    context.Response.Headers["Referrer-Policy"] = "same-origin";
+    await next();
+});
+app.UseStaticFiles();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapDefaultEndpoints();
+app.MapRazorPages();
+
+await app.RunAsync();
+
+public partial class Program;
