@@ -15,6 +15,13 @@ cat <<MSG
   SwapSeats     http://localhost:${port}
   API docs      http://localhost:${port}/api/docs
   Dashboard     http://localhost:18888   (logs, traces and metrics of every process)
+MSG
+if [ "${SWAPSEATS_SEED:-true}" != false ]; then
+  cat <<MSG
+  Demo seller   demo-seller@swapseats.local / swapseats-demo   (listings created on the first run; SWAPSEATS_SEED=false skips)
+MSG
+fi
+cat <<MSG
 
   Data lives in .data/ (delete it for a fresh start). Ctrl-C stops every process.
 

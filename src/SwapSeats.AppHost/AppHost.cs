@@ -78,4 +78,10 @@ foreach (var (name, service) in new[] { ("auth", auth), ("tickets", tickets), ("
     gateway.WithEnvironment($"Gateway__Services__{name}", service.GetEndpoint("http")).WaitFor(service);
 }
 
+if (DemoSeeder.Enabled)
+{
+    builder.Services.AddSingleton(topology);
+    builder.Services.AddHostedService<DemoSeeder>();
+}
+
 builder.Build().Run();
