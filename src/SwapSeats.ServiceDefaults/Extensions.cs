@@ -29,6 +29,8 @@ public static class Extensions
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
         // Malformed bodies throw so the exception handler answers with a problem instead of an empty 400.
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        // Text that PostgreSQL (or UTF-8) cannot hold is refused while the JSON is read: a 400, never a 500 on save.
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.Converters.Add(new StorableStringConverter()));
         builder.Services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = RequestLimits.MaxBodyBytes);
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
@@ -103,20 +105,34 @@ public static class Extensions
     }
 
     // Kestrel enforces the limit while the body streams in; a declared Content-Length over the limit is refused at once,
-    // before any work, and the same way on every server (the test server has no Kestrel limits).
-    private static Task RejectOversizedBodies(HttpContext context, Func<Task> next)
+    // before any work, and the same way on every server (the test server has no Kestrel limits). A body of up to
+    // DrainLimit is read and dropped first: a server that answers before the client has finished sending closes the
+    // connection under it, and many clients then report a broken connection instead of the 413.
+    private static async Task RejectOversizedBodies(HttpContext context, Func<Task> next)
     {
+        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (context.Request.ContentLength > RequestLimits.MaxBodyBytes)
         {
+            if (context.Request.ContentLength <= RequestLimits.DrainLimit && sizeFeature is { IsReadOnly: false })
+            {
+                sizeFeature.MaxRequestBodySize = RequestLimits.DrainLimit;
+                await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+            }
+
             throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
         }
 
-        var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (context.Request.QueryString.HasValue && context.Request.Query.Any(q => q.Value.Any(v => v?.Contains('\0') == true)))
+        {
+            // PostgreSQL cannot store or compare text with NUL characters; nothing legitimate sends them.
+            throw new BadHttpRequestException("The query string contains a NUL character.", StatusCodes.Status400BadRequest);
+        }
+
         if (sizeFeature is { IsReadOnly: false })
         {
             sizeFeature.MaxRequestBodySize = RequestLimits.MaxBodyBytes;
         }
 
-        return next();
+        await next();
     }
 }

@@ -31,6 +31,12 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
                 Title = "Conflict",
                 Detail = "The resource was changed by another request. Reload it and try again.",
             },
+            _ when TransientFailures.IsDatabaseUnavailable(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Temporarily unavailable",
+                Detail = "The service cannot reach its database right now. Nothing was changed; try again in a moment.",
+            },
             _ => null,
         };
 
@@ -52,6 +58,11 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            httpContext.Response.Headers.RetryAfter = "1";
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,

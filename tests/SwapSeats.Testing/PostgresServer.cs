@@ -16,12 +16,14 @@ public sealed class PostgresServer
 
     private readonly string _dataDir;
     private readonly string _pgCtl;
+    private readonly bool _durable;
 
-    private PostgresServer(string dataDir, int port, string pgCtl)
+    private PostgresServer(string dataDir, int port, string pgCtl, bool durable)
     {
         _dataDir = dataDir;
         Port = port;
         _pgCtl = pgCtl;
+        _durable = durable;
     }
 
     public int Port { get; }
@@ -42,7 +44,9 @@ public sealed class PostgresServer
         return ConnectionString(name);
     }
 
-    public static async Task<PostgresServer> StartAsync()
+    /// <param name="durable">Commit as production does (synchronous_commit on), for tests that crash the server and
+    /// check that nothing committed is lost; the default trades that for speed.</param>
+    public static async Task<PostgresServer> StartAsync(bool durable = false)
     {
         var initdb = ExternalProcess.FindBinary("initdb", BinaryFallbacks);
         var pgCtl = ExternalProcess.FindBinary("pg_ctl", BinaryFallbacks);
@@ -53,7 +57,7 @@ public sealed class PostgresServer
             await ExternalProcess.RunAsync("chown", ["postgres:postgres", dataDir]);
         }
 
-        var server = new PostgresServer(dataDir, ExternalProcess.FreePort(), pgCtl);
+        var server = new PostgresServer(dataDir, ExternalProcess.FreePort(), pgCtl, durable);
         await AsPostgresAsync(initdb, ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
         await server.StartProcessAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopAndDeleteAsync().GetAwaiter().GetResult();
@@ -64,7 +68,7 @@ public sealed class PostgresServer
     [
         "-D", _dataDir, "-l", Path.Combine(_dataDir, "server.log"), "-w", "-t", "60", "start",
         "-o", $"-p {Port} -k {_dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
-              "-c full_page_writes=off -c max_connections=400",
+              (_durable ? "-c synchronous_commit=on " : "") + "-c full_page_writes=off -c max_connections=400",
     ]);
 
     /// <summary>Stops the server abruptly (as a crash would) and starts it again on the same port and data.</summary>

@@ -96,6 +96,9 @@ public sealed class ServiceProcess(string project, IReadOnlyDictionary<string, s
         }
     }
 
+    /// <summary>The exit code once the process has ended.</summary>
+    public int? ExitCode => _process is { HasExited: true } process ? process.ExitCode : null;
+
     /// <summary>Graceful stop (SIGTERM), as Kubernetes or Ctrl-C would do.</summary>
     public async Task StopAsync()
     {

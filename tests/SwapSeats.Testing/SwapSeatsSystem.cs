@@ -11,8 +11,6 @@ namespace SwapSeats.Testing;
 /// </summary>
 public class SwapSeatsSystem : IAsyncLifetime
 {
-    private readonly List<ServiceProcess> _services = [];
-
     public PostgresServer Postgres { get; private set; } = null!;
 
     public NatsServer Nats { get; private set; } = null!;
@@ -22,9 +20,18 @@ public class SwapSeatsSystem : IAsyncLifetime
     /// <summary>Settings every service gets, as environment variables given to ./run.sh would reach them.</summary>
     protected virtual Dictionary<string, string?> Settings() => [];
 
+    /// <summary>The PostgreSQL server the services' databases live on (a private one for tests that restart it).</summary>
+    protected virtual Task<PostgresServer> StartPostgresAsync() => PostgresServer.SharedAsync();
+
+    /// <summary>Every process by name: auth, tickets, orders, expiration, payments, web, gateway.</summary>
+    public Dictionary<string, ServiceProcess> Services { get; } = [];
+
+    /// <summary>Each service's database connection string by service name.</summary>
+    public Dictionary<string, string> Databases { get; } = [];
+
     public virtual async Task InitializeAsync()
     {
-        Postgres = await PostgresServer.SharedAsync();
+        Postgres = await StartPostgresAsync();
         Nats = await NatsServer.StartNewAsync();
 
         var common = new Dictionary<string, string?>(Settings())
@@ -32,34 +39,28 @@ public class SwapSeatsSystem : IAsyncLifetime
             ["Jwt:PublicKeyPem"] = SessionKeys.PublicPem,
             ["ConnectionStrings:nats"] = Nats.Url,
         };
-        var routes = new Dictionary<string, string?>();
-        async Task ServiceAsync(string name, string project, Dictionary<string, string?>? own = null)
+        string[] withDatabase = ["auth", "tickets", "orders", "expiration", "payments"];
+        foreach (var name in withDatabase)
         {
-            var settings = new Dictionary<string, string?>(own ?? [])
-            {
-                [$"ConnectionStrings:{name}"] = await Postgres.CreateDatabaseAsync(name),
-            };
-            var service = await StartAsync(project, common, settings);
-            routes[$"Gateway:Services:{name}"] = service.BaseAddress.ToString();
+            Databases[name] = await Postgres.CreateDatabaseAsync(name);
         }
 
-        await ServiceAsync("auth", "SwapSeats.Auth", new() { ["Auth:SigningKeyPem"] = SessionKeys.PrivatePem });
-        await ServiceAsync("tickets", "SwapSeats.Tickets");
-        await ServiceAsync("orders", "SwapSeats.Orders");
-        await ServiceAsync("expiration", "SwapSeats.Expiration");
-        await ServiceAsync("payments", "SwapSeats.Payments");
-        var web = await StartAsync("SwapSeats.Web", common, routes.ToDictionary(r => r.Key.Replace("Gateway:", "Web:", StringComparison.Ordinal), r => r.Value));
-        routes["Gateway:Services:web"] = web.BaseAddress.ToString();
+        // Ports are chosen up front, so every process can be told where the others are and all start at once.
+        var own = withDatabase.ToDictionary(name => name, name => new Dictionary<string, string?> { [$"ConnectionStrings:{name}"] = Databases[name] });
+        own["auth"]["Auth:SigningKeyPem"] = SessionKeys.PrivatePem;
+        foreach (var name in withDatabase)
+        {
+            Services[name] = new ServiceProcess($"SwapSeats.{char.ToUpperInvariant(name[0])}{name[1..]}", common.Concat(own[name]).ToDictionary());
+        }
 
-        Gateway = await StartAsync("SwapSeats.Gateway", common, routes);
-    }
-
-    private async Task<ServiceProcess> StartAsync(string project, Dictionary<string, string?> common, Dictionary<string, string?> own)
-    {
-        var service = new ServiceProcess(project, common.Concat(own).ToDictionary());
-        _services.Add(service);
-        await service.StartAsync();
-        return service;
+        string[] apis = ["auth", "tickets", "orders", "payments"];
+        Services["web"] = new ServiceProcess("SwapSeats.Web",
+            common.Concat(apis.Select(api => KeyValuePair.Create($"Web:Services:{api}", (string?)Services[api].BaseAddress.ToString()))).ToDictionary());
+        Services["gateway"] = new ServiceProcess("SwapSeats.Gateway",
+            common.Concat(apis.Append("web").Select(name => KeyValuePair.Create($"Gateway:Services:{name}", (string?)Services[name].BaseAddress.ToString())))
+                .ToDictionary());
+        Gateway = Services["gateway"];
+        await Task.WhenAll(Services.Values.Select(service => service.StartAsync()));
     }
 
     /// <summary>A client of the public origin with its own cookie jar, like one browser.</summary>
@@ -97,7 +98,7 @@ public class SwapSeatsSystem : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
-        foreach (var service in Enumerable.Reverse(_services))
+        foreach (var service in Services.Values.Reverse())
         {
             await service.DisposeAsync();
         }

@@ -9,6 +9,7 @@ using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using Npgsql;
 using SwapSeats.Contracts;
+using SwapSeats.ServiceDefaults;
 using SwapSeats.Messaging.Inbox;
 
 namespace SwapSeats.Messaging.Consumers;
@@ -122,6 +123,14 @@ public sealed partial class JetStreamConsumer<TContext, TEvent, THandler>(
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
+            if (TransientFailures.IsDatabaseUnavailable(ex))
+            {
+                // Not the message's fault: it waits for the database however long that takes, and is never dead-lettered.
+                LogDatabaseUnavailable(logger, ex, Name, @event.EventId);
+                await message.NakAsync(new AckOpts { NakDelay = _options.RetryDelay(deliveries) }, cancellationToken);
+                return;
+            }
+
             if (deliveries >= _options.MaxDeliver)
             {
                 await DeadLetterAsync(message, deliveries, ex, cancellationToken);
@@ -206,6 +215,9 @@ public sealed partial class JetStreamConsumer<TContext, TEvent, THandler>(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer {Consumer} failed; restarting in {Delay}")]
     private static partial void LogConsumerFailed(ILogger logger, Exception exception, string consumer, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer {Consumer} cannot reach its database for event {EventId}; it will be retried")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, Exception exception, string consumer, Guid eventId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer {Consumer} failed on event {EventId} (delivery {Deliveries}); it will be retried")]
     private static partial void LogHandlerFailed(ILogger logger, Exception exception, string consumer, Guid eventId, int deliveries);
