@@ -7,7 +7,8 @@ cd "$(dirname "$0")"
 source scripts/lib.sh
 
 # chromium: the browser tests drive Debian's Chromium through Playwright (playwright install cannot download here).
-ensure_installed nats-server:nats-server postgresql:postgres chromium:chromium
+# kubectl: the deploy tests render the Kubernetes overlays with kubectl kustomize.
+ensure_installed nats-server:nats-server postgresql:postgres chromium:chromium kubectl:kubectl
 
 # Throwaway servers of earlier runs that did not get to clean up (a killed test host): no running server, no directory.
 for dir in "${TMPDIR:-/tmp}"/swapseats-pg-* "${TMPDIR:-/tmp}"/swapseats-nats-*; do

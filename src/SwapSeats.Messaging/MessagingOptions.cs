@@ -34,6 +34,9 @@ public sealed class MessagingOptions
     /// <summary>Published outbox rows are deleted after this long.</summary>
     public TimeSpan OutboxRetention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>Copies of each stream in a NATS cluster: 3 survives the loss of a server; 1 on a single server.</summary>
+    [Range(1, 5)] public int StreamReplicas { get; set; } = 1;
+
     /// <summary>JetStream drops a message whose id it has seen within this window.</summary>
     public TimeSpan DuplicateWindow { get; set; } = TimeSpan.FromMinutes(5);
 

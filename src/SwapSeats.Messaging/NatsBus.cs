@@ -65,12 +65,14 @@ public sealed class NatsBus : IAsyncDisposable
                 Retention = StreamConfigRetention.Limits,
                 DuplicateWindow = _options.DuplicateWindow,
                 MaxAge = TimeSpan.FromDays(30),
+                NumReplicas = _options.StreamReplicas,
             }, cancellationToken);
             await JetStream.CreateOrUpdateStreamAsync(new StreamConfig(Subjects.DeadLetterStream, [$"{Subjects.DeadLetterPrefix}.>"])
             {
                 Storage = StreamConfigStorage.File,
                 DuplicateWindow = _options.DuplicateWindow,
                 MaxAge = TimeSpan.FromDays(90),
+                NumReplicas = _options.StreamReplicas,
             }, cancellationToken);
             _streamsReady = true;
             _logger.LogInformation("JetStream streams {EventStream} and {DeadLetterStream} are ready", Subjects.EventStream, Subjects.DeadLetterStream);

@@ -110,6 +110,12 @@ public static class Invariants
         Xunit.Assert.True(violations.Count == 0, "Invariants broken:\n" + string.Join("\n", violations.Take(20)));
     }
 
+    /// <summary>Waits until orders' replica has the ticket (a purchase before that is an honest 404).</summary>
+    public static Task AssertReplicatedAsync(SwapSeatsSystem system, string ticketId) =>
+        Eventually.Until(
+            async () => (await RowsAsync(system.Databases["orders"], $"SELECT id FROM tickets WHERE id = '{Guid.Parse(ticketId)}'", r => r.GetGuid(0))).Count,
+            count => count == 1, what: $"orders to know ticket {ticketId}");
+
     private static async Task<List<T>> RowsAsync<T>(string connectionString, string sql, Func<NpgsqlDataReader, T> read)
     {
         // No pooling: a test that restarts PostgreSQL must not leave this checker with dead connections.

@@ -1,0 +1,330 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+using Npgsql;
+using SwapSeats.Testing;
+
+namespace SwapSeats.Bench;
+
+/// <summary>The scenarios, run against a whole system through its gateway; every figure lands in <see cref="Report"/>.</summary>
+public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWriter log)
+{
+    private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    {
+        BaseAddress = system.Gateway.BaseAddress,
+        Timeout = TimeSpan.FromSeconds(60),
+    };
+
+    public Dictionary<string, object> Report { get; } = [];
+
+    public Samples ThroughputTimeline { get; } = new();
+
+    public async Task RunAsync()
+    {
+        await RaceAsync();
+        await ThroughputAsync();
+        await PropagationAsync();
+        await ExpirationAsync();
+        await CeilingsAsync();
+    }
+
+    private static string Token(Guid user) => SessionKeys.MintToken(user, $"{user:N}@bench.local", DateTimeOffset.UtcNow.AddHours(1)); // MintToken issues it an hour before expiry: now
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string token, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Add("Cookie", $"session={token}");
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        return await _http.SendAsync(request);
+    }
+
+    private static async Task<string> IdAsync(HttpResponseMessage response) =>
+        (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+
+    private async Task<string> ListAsync(string sellerToken, decimal price = 25m)
+    {
+        var response = await SendAsync(HttpMethod.Post, "/api/tickets", sellerToken, new { title = "Bench seat", price });
+        response.EnsureSuccessStatusCode();
+        return await IdAsync(response);
+    }
+
+    /// <summary>Orders a ticket; a 404 means orders has not heard of the new listing yet (replica lag) and is retried.</summary>
+    private async Task<HttpResponseMessage> OrderAsync(string buyerToken, string ticket)
+    {
+        while (true)
+        {
+            var response = await SendAsync(HttpMethod.Post, "/api/orders", buyerToken, new { ticketId = ticket });
+            if (response.StatusCode != HttpStatusCode.NotFound)
+            {
+                return response;
+            }
+
+            await Task.Delay(2);
+        }
+    }
+
+    private async Task<HttpResponseMessage> PayAsync(string buyerToken, string order)
+    {
+        while (true)
+        {
+            var response = await SendAsync(HttpMethod.Post, "/api/payments", buyerToken, new { orderId = order, token = "tok_visa" });
+            if (response.StatusCode != HttpStatusCode.NotFound)
+            {
+                return response;
+            }
+
+            await Task.Delay(2);
+        }
+    }
+
+    private async Task CheckInvariantsAsync(string scenario)
+    {
+        var clock = Stopwatch.StartNew();
+        List<string> violations;
+        while ((violations = await Invariants.ViolationsAsync(system)).Count > 0 && clock.Elapsed < TimeSpan.FromSeconds(120))
+        {
+            await Task.Delay(250);
+        }
+
+        Report[$"{scenario}.invariants"] = violations.Count == 0 ? "hold" : string.Join("; ", violations.Take(5));
+        Report[$"{scenario}.convergedAfterMs"] = Math.Round(clock.Elapsed.TotalMilliseconds);
+        log.WriteLine($"  invariants after {scenario}: {(violations.Count == 0 ? "hold" : $"{violations.Count} violations")} ({clock.ElapsedMilliseconds} ms to converge)");
+    }
+
+    /// <summary>N distinct buyers fire at one ticket at once: exactly one may win.</summary>
+    private async Task RaceAsync()
+    {
+        log.WriteLine($"race: {options.RaceBuyers} buyers, one ticket");
+        var ticket = await ListAsync(Token(Guid.CreateVersion7()));
+        // Warm the replica: the race is about the lock, not about replica lag.
+        var probe = Token(Guid.CreateVersion7());
+        await Invariants.AssertReplicatedAsync(system, ticket);
+        var tokens = Enumerable.Range(0, options.RaceBuyers).Select(_ => Token(Guid.CreateVersion7())).ToArray();
+        var latencies = new Samples();
+        var start = new TaskCompletionSource();
+        var clock = Stopwatch.StartNew();
+        var attempts = tokens.Select(async token =>
+        {
+            await start.Task;
+            var sent = clock.Elapsed;
+            var response = await SendAsync(HttpMethod.Post, "/api/orders", token, new { ticketId = ticket });
+            latencies.Add(sent.TotalSeconds, (clock.Elapsed - sent).TotalMilliseconds);
+            return response.StatusCode;
+        }).ToList();
+        start.SetResult();
+        var statuses = await Task.WhenAll(attempts);
+        _ = probe;
+
+        var winners = statuses.Count(s => s == HttpStatusCode.Created);
+        Report["race.buyers"] = options.RaceBuyers;
+        Report["race.winners"] = winners;
+        Report["race.statuses"] = statuses.GroupBy(s => (int)s).OrderBy(g => g.Key).ToDictionary(g => g.Key.ToString(), g => g.Count());
+        Report["race.latencyMs"] = latencies.Summary();
+        log.WriteLine($"  winners {winners}, statuses {JsonSerializer.Serialize(Report["race.statuses"])}, p50 {latencies.Percentile(50):F0} ms, p99 {latencies.Percentile(99):F0} ms");
+        await CheckInvariantsAsync("race");
+    }
+
+    /// <summary>Workers each list a ticket as a seller, then reserve and pay it as a buyer, for T seconds.</summary>
+    private async Task ThroughputAsync()
+    {
+        log.WriteLine($"throughput: {options.Concurrency} concurrent seller→buyer loops for {options.ThroughputDuration.TotalSeconds:F0} s");
+        var list = new Samples();
+        var reserve = new Samples();
+        var pay = new Samples();
+        var errors = 0;
+        var purchases = 0;
+        var clock = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, options.Concurrency).Select(async _ =>
+        {
+            var seller = Token(Guid.CreateVersion7());
+            while (clock.Elapsed < options.ThroughputDuration)
+            {
+                var buyer = Token(Guid.CreateVersion7());
+                try
+                {
+                    var t0 = clock.Elapsed;
+                    var ticket = await ListAsync(seller);
+                    var t1 = clock.Elapsed;
+                    list.Add(t0.TotalSeconds, (t1 - t0).TotalMilliseconds);
+                    var ordered = await OrderAsync(buyer, ticket);
+                    var t2 = clock.Elapsed;
+                    reserve.Add(t1.TotalSeconds, (t2 - t1).TotalMilliseconds);
+                    if (ordered.StatusCode != HttpStatusCode.Created)
+                    {
+                        Interlocked.Increment(ref errors);
+                        continue;
+                    }
+
+                    var paid = await PayAsync(buyer, await IdAsync(ordered));
+                    var t3 = clock.Elapsed;
+                    pay.Add(t2.TotalSeconds, (t3 - t2).TotalMilliseconds);
+                    if (paid.StatusCode != HttpStatusCode.Created)
+                    {
+                        Interlocked.Increment(ref errors);
+                        continue;
+                    }
+
+                    ThroughputTimeline.Add(t1.TotalSeconds, (t3 - t1).TotalMilliseconds);
+                    Interlocked.Increment(ref purchases);
+                }
+                catch (HttpRequestException)
+                {
+                    Interlocked.Increment(ref errors);
+                }
+            }
+        }).ToList();
+        await Task.WhenAll(workers);
+        var seconds = clock.Elapsed.TotalSeconds;
+        Report["throughput.concurrency"] = options.Concurrency;
+        Report["throughput.seconds"] = Math.Round(seconds, 1);
+        Report["throughput.purchases"] = purchases;
+        Report["throughput.purchasesPerSecond"] = Math.Round(purchases / seconds, 1);
+        Report["throughput.errors"] = errors;
+        Report["throughput.listMs"] = list.Summary();
+        Report["throughput.reserveMs"] = reserve.Summary();
+        Report["throughput.payMs"] = pay.Summary();
+        log.WriteLine($"  {purchases / seconds:F1} purchases/s, {errors} errors; reserve p50 {reserve.Percentile(50):F0} ms p99 {reserve.Percentile(99):F0} ms; pay p50 {pay.Percentile(50):F0} ms p99 {pay.Percentile(99):F0} ms");
+        await CheckInvariantsAsync("throughput");
+    }
+
+    /// <summary>How long events take to show up: order 201 → ticket reserved; payment 201 → order complete.</summary>
+    private async Task PropagationAsync()
+    {
+        log.WriteLine($"propagation: {options.PropagationSamples} samples");
+        var reserved = new Samples();
+        var completed = new Samples();
+        var seller = Token(Guid.CreateVersion7());
+        for (var i = 0; i < options.PropagationSamples; i++)
+        {
+            var buyer = Token(Guid.CreateVersion7());
+            var ticket = await ListAsync(seller);
+            var ordered = await OrderAsync(buyer, ticket);
+            var clock = Stopwatch.StartNew();
+            var order = await IdAsync(ordered);
+            while ((await _http.GetFromJsonAsync<JsonElement>($"/api/tickets/{ticket}")).GetProperty("status").GetString() != "reserved")
+            {
+                await Task.Delay(1);
+            }
+
+            reserved.Add(i, clock.Elapsed.TotalMilliseconds);
+            var paid = await PayAsync(buyer, order);
+            clock.Restart();
+            paid.EnsureSuccessStatusCode();
+            while (true)
+            {
+                var shown = await SendAsync(HttpMethod.Get, $"/api/orders/{order}", buyer);
+                if ((await shown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString() == "complete")
+                {
+                    break;
+                }
+
+                await Task.Delay(1);
+            }
+
+            completed.Add(i, clock.Elapsed.TotalMilliseconds);
+        }
+
+        Report["propagation.orderToTicketReservedMs"] = reserved.Summary();
+        Report["propagation.paymentToOrderCompleteMs"] = completed.Summary();
+        log.WriteLine($"  order→ticket reserved p50 {reserved.Percentile(50):F1} ms p99 {reserved.Percentile(99):F1} ms; payment→order complete p50 {completed.Percentile(50):F1} ms p99 {completed.Percentile(99):F1} ms");
+        await CheckInvariantsAsync("propagation");
+    }
+
+    /// <summary>K unpaid orders with a short window: how late is each cancellation, as a buyer polling sees it.</summary>
+    private async Task ExpirationAsync()
+    {
+        log.WriteLine($"expiration: {options.ExpiringOrders} unpaid orders, window {options.ReservationWindow.TotalSeconds:F0} s");
+        var seller = Token(Guid.CreateVersion7());
+        var pending = new List<(string Buyer, string Order, DateTimeOffset ExpiresAt)>();
+        for (var i = 0; i < options.ExpiringOrders; i++)
+        {
+            var buyer = Token(Guid.CreateVersion7());
+            var ordered = await OrderAsync(buyer, await ListAsync(seller));
+            var order = await ordered.Content.ReadFromJsonAsync<JsonElement>();
+            pending.Add((buyer, order.GetProperty("id").GetString()!, order.GetProperty("expiresAt").GetDateTimeOffset()));
+        }
+
+        var lateness = new Samples();
+        var deadline = DateTimeOffset.UtcNow + options.ReservationWindow + TimeSpan.FromSeconds(60);
+        while (pending.Count > 0 && DateTimeOffset.UtcNow < deadline)
+        {
+            foreach (var entry in pending.Where(p => p.ExpiresAt <= DateTimeOffset.UtcNow).ToList())
+            {
+                var shown = await SendAsync(HttpMethod.Get, $"/api/orders/{entry.Order}", entry.Buyer);
+                if ((await shown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString() == "cancelled")
+                {
+                    lateness.Add(lateness.Count, (DateTimeOffset.UtcNow - entry.ExpiresAt).TotalMilliseconds);
+                    pending.Remove(entry);
+                }
+            }
+
+            await Task.Delay(10);
+        }
+
+        Report["expiration.orders"] = options.ExpiringOrders;
+        Report["expiration.notCancelled"] = pending.Count;
+        Report["expiration.latenessMs"] = lateness.Summary();
+        log.WriteLine($"  lateness p50 {lateness.Percentile(50):F0} ms, p99 {lateness.Percentile(99):F0} ms, max {lateness.Max:F0} ms; {pending.Count} not cancelled");
+        await CheckInvariantsAsync("expiration");
+    }
+
+    /// <summary>What the machine allows, measured the same way: the figures above read as fractions of these.</summary>
+    private async Task CeilingsAsync()
+    {
+        log.WriteLine($"ceilings: {options.Concurrency} concurrent, {options.CeilingDuration.TotalSeconds:F0} s each");
+        Report["ceiling.gatewayStaticFile"] = await SaturateAsync(async () => (await _http.GetAsync("/site.css")).EnsureSuccessStatusCode());
+
+        var database = await system.Postgres.CreateDatabaseAsync("bench");
+        await using (var setup = new NpgsqlConnection(database))
+        {
+            await setup.OpenAsync();
+            await new NpgsqlCommand("CREATE TABLE rows (id bigserial PRIMARY KEY, payload text NOT NULL)", setup).ExecuteNonQueryAsync();
+        }
+
+        await using var source = NpgsqlDataSource.Create(database);
+        Report["ceiling.postgresInsertTransaction"] = await SaturateAsync(async () =>
+        {
+            await using var connection = await source.OpenConnectionAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using var insert = new NpgsqlCommand("INSERT INTO rows (payload) VALUES ('bench')", connection, transaction);
+            await insert.ExecuteNonQueryAsync();
+            await transaction.CommitAsync();
+        });
+
+        await using var nats = new NatsConnection(new NatsOpts { Url = system.Nats.Url });
+        var jetStream = new NatsJSContext(nats);
+        await jetStream.CreateOrUpdateStreamAsync(new StreamConfig("BENCH", ["bench.>"]) { Storage = StreamConfigStorage.File });
+        var payload = new byte[200];
+        Report["ceiling.jetStreamPublishWithAck"] = await SaturateAsync(async () =>
+            (await jetStream.PublishAsync("bench.ceiling", payload)).EnsureSuccess());
+        log.WriteLine($"  gateway static file {Rate("ceiling.gatewayStaticFile")}/s, PostgreSQL insert tx {Rate("ceiling.postgresInsertTransaction")}/s, JetStream publish+ack {Rate("ceiling.jetStreamPublishWithAck")}/s");
+    }
+
+    private object Rate(string key) => ((Dictionary<string, double>)Report[key])["perSecond"];
+
+    private async Task<Dictionary<string, double>> SaturateAsync(Func<Task> operation)
+    {
+        var samples = new Samples();
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async _ =>
+        {
+            while (clock.Elapsed < options.CeilingDuration)
+            {
+                var started = clock.Elapsed;
+                await operation();
+                samples.Add(started.TotalSeconds, (clock.Elapsed - started).TotalMilliseconds);
+            }
+        }));
+        var summary = samples.Summary();
+        summary["perSecond"] = Math.Round(samples.Count / clock.Elapsed.TotalSeconds);
+        return summary;
+    }
+}

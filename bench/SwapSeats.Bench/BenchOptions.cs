@@ -1,0 +1,47 @@
+namespace SwapSeats.Bench;
+
+public sealed record BenchOptions
+{
+    public int RaceBuyers { get; init; } = 500;
+
+    public int Concurrency { get; init; } = 16;
+
+    public TimeSpan ThroughputDuration { get; init; } = TimeSpan.FromSeconds(20);
+
+    public int PropagationSamples { get; init; } = 50;
+
+    public int ExpiringOrders { get; init; } = 50;
+
+    /// <summary>The reservation window the system runs with, so expiring orders run out during the run.</summary>
+    public TimeSpan ReservationWindow { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan CeilingDuration { get; init; } = TimeSpan.FromSeconds(5);
+
+    public string OutputDirectory { get; init; } = "artifacts/bench";
+
+    /// <summary>A few seconds in all: what ./test.sh runs to keep the benchmark working.</summary>
+    public static BenchOptions Smoke => new()
+    {
+        RaceBuyers = 30, Concurrency = 4, ThroughputDuration = TimeSpan.FromSeconds(2), PropagationSamples = 5, ExpiringOrders = 5,
+        ReservationWindow = TimeSpan.FromSeconds(3), CeilingDuration = TimeSpan.FromSeconds(1),
+    };
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = args.Contains("--smoke") ? Smoke : new BenchOptions();
+        for (var i = 0; i + 1 < args.Length; i++)
+        {
+            options = args[i] switch
+            {
+                "--buyers" => options with { RaceBuyers = int.Parse(args[i + 1]) },
+                "--concurrency" => options with { Concurrency = int.Parse(args[i + 1]) },
+                "--seconds" => options with { ThroughputDuration = TimeSpan.FromSeconds(double.Parse(args[i + 1])) },
+                "--expiring" => options with { ExpiringOrders = int.Parse(args[i + 1]) },
+                "--out" => options with { OutputDirectory = args[i + 1] },
+                _ => options,
+            };
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using SwapSeats.Bench;
+using SwapSeats.Testing;
+
+// Starts a throwaway system (its own PostgreSQL, nats-server, every service and the gateway, as the tests do),
+// runs the scenarios through the gateway and writes report.md, report.json and latency.svg.
+var options = BenchOptions.Parse(args);
+var started = DateTimeOffset.UtcNow;
+Console.WriteLine($"Starting a system with a {options.ReservationWindow.TotalSeconds:F0} s reservation window ...");
+var system = new BenchSystem(options.ReservationWindow);
+await system.InitializeAsync();
+try
+{
+    var bench = new Bench(system, options, Console.Out);
+    await bench.RunAsync();
+    Directory.CreateDirectory(options.OutputDirectory);
+    var machine = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, " +
+                  $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+    bench.Report["machine"] = machine;
+    bench.Report["startedAt"] = started.ToString("u", CultureInfo.InvariantCulture);
+    await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "report.json"),
+        JsonSerializer.Serialize(bench.Report, new JsonSerializerOptions { WriteIndented = true }));
+    await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "latency.svg"), Chart.Svg(bench.ThroughputTimeline));
+    await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "report.md"), Markdown(bench.Report));
+    Console.WriteLine($"Report: {Path.GetFullPath(options.OutputDirectory)}/report.md");
+    var ok = bench.Report["race.winners"] is 1 && bench.Report.Where(r => r.Key.EndsWith(".invariants", StringComparison.Ordinal)).All(r => (string)r.Value == "hold");
+    return ok ? 0 : 1;
+}
+finally
+{
+    await system.DisposeAsync();
+}
+
+static string Markdown(Dictionary<string, object> report)
+{
+    var md = new StringBuilder("| Figure | Value |\n|---|---|\n");
+    foreach (var (key, value) in report)
+    {
+        var text = value is string s ? s : JsonSerializer.Serialize(value);
+        md.Append(CultureInfo.InvariantCulture, $"| {key} | {text.Replace("|", "\\|", StringComparison.Ordinal)} |\n");
+    }
+
+    return md.ToString();
+}
+
+internal sealed class BenchSystem(TimeSpan reservationWindow) : SwapSeatsSystem
+{
+    protected override Dictionary<string, string?> Settings() => new()
+    {
+        ["Orders:ReservationWindow"] = reservationWindow.ToString(),
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+}

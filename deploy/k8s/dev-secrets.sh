@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Creates the Secrets the dev overlay expects, with values generated here (nothing secret is committed):
+#   swapseats-session-keys  session-signing.pem, session-public.pem   (ES256 key pair; only auth mounts the private key)
+#   postgres-credentials    password                                   (the in-cluster PostgreSQL's superuser password)
+#   swapseats-db            auth, tickets, orders, expiration, payments (each service's connection string)
+#   swapseats-stripe        secret-key                                 (optional; only with Payments__Provider=stripe)
+# Usage: deploy/k8s/dev-secrets.sh [namespace]   (STRIPE_SECRET_KEY=sk_test_... to include the Stripe key)
+set -euo pipefail
+ns=${1:-swapseats}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns"
+
+# Existing values are kept: a new key pair would sign everyone out, a new password would not match the database.
+if ! kubectl -n "$ns" get secret swapseats-session-keys >/dev/null 2>&1; then
+  openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt -out "$work/session-signing.pem"
+  openssl ec -in "$work/session-signing.pem" -pubout -out "$work/session-public.pem" 2>/dev/null
+  kubectl -n "$ns" create secret generic swapseats-session-keys \
+    --from-file="$work/session-signing.pem" --from-file="$work/session-public.pem"
+fi
+
+password=$(kubectl -n "$ns" get secret postgres-credentials -o jsonpath='{.data.password}' 2>/dev/null | base64 -d || true)
+if [ -z "$password" ]; then
+  password=$(openssl rand -hex 24)
+  kubectl -n "$ns" create secret generic postgres-credentials --from-literal=password="$password"
+fi
+args=()
+for db in auth tickets orders expiration payments; do
+  args+=("--from-literal=$db=Host=postgres;Database=$db;Username=postgres;Password=$password")
+done
+kubectl -n "$ns" create secret generic swapseats-db "${args[@]}" --dry-run=client -o yaml | kubectl apply -f -
+
+if [ -n "${STRIPE_SECRET_KEY:-}" ]; then
+  kubectl -n "$ns" create secret generic swapseats-stripe --from-literal=secret-key="$STRIPE_SECRET_KEY" --dry-run=client -o yaml | kubectl apply -f -
+fi
+echo "Secrets ready in namespace $ns."
