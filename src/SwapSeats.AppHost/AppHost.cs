@@ -4,6 +4,13 @@ using SwapSeats.AppHost;
 // The one description of the local topology: PostgreSQL and nats-server as local processes with their data
 // under .data/, then every service and the gateway, wired through environment variables.
 var topology = LocalTopology.FromEnvironment();
+if (topology.MissingPrerequisites() is { Count: > 0 } missing)
+{
+    // ./run.sh installs these first; someone starting the AppHost directly gets told what to do instead of a crash loop.
+    Console.Error.WriteLine($"Missing: {string.Join(", ", missing)}. Run ./run.sh (it installs them), or: sudo apt-get install -y {string.Join(' ', missing)}");
+    return 1;
+}
+
 var builder = DistributedApplication.CreateBuilder(args);
 var (privateKeyFile, publicKeyFile) = topology.EnsureSessionKeys();
 
@@ -85,3 +92,4 @@ if (DemoSeeder.Enabled)
 }
 
 builder.Build().Run();
+return 0;

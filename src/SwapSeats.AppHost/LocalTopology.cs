@@ -25,6 +25,26 @@ internal sealed record LocalTopology(string RepoRoot, int HttpPort, int Postgres
 
     public string NatsUrl => $"nats://127.0.0.1:{NatsPort}";
 
+    /// <summary>The Debian packages whose binaries are not on this machine (nats-server; PostgreSQL's initdb/postgres).</summary>
+    public List<string> MissingPrerequisites()
+    {
+        static bool OnPath(string binary) => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+            .Any(dir => File.Exists(Path.Combine(dir, binary)));
+        var missing = new List<string>();
+        if (!OnPath("nats-server"))
+        {
+            missing.Add("nats-server");
+        }
+
+        if (!OnPath("initdb") && !(Directory.Exists("/usr/lib/postgresql")
+                                   && Directory.GetDirectories("/usr/lib/postgresql").Any(d => File.Exists(Path.Combine(d, "bin", "initdb")))))
+        {
+            missing.Add("postgresql");
+        }
+
+        return missing;
+    }
+
     /// <summary>
     /// The development session key pair, generated on the first local run into .data/keys (never committed).
     /// Auth gets the private key; every service gets the public one.
