@@ -31,6 +31,9 @@ public sealed class MessagingOptions
 
     [Range(1, 10_000)] public int OutboxBatchSize { get; set; } = 200;
 
+    /// <summary>Applied-event records are deleted after this long; keep it above the event stream's 30-day MaxAge.</summary>
+    public TimeSpan InboxRetention { get; set; } = TimeSpan.FromDays(31);
+
     /// <summary>Published outbox rows are deleted after this long.</summary>
     public TimeSpan OutboxRetention { get; set; } = TimeSpan.FromDays(7);
 

@@ -5,6 +5,7 @@ using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using SwapSeats.Contracts;
 using SwapSeats.Messaging.Consumers;
+using SwapSeats.Messaging.Inbox;
 using SwapSeats.Messaging.Outbox;
 using SwapSeats.Testing;
 
@@ -62,6 +63,26 @@ public sealed class EventBusTests : IAsyncLifetime
 
         Assert.Single(await ApplicationsAsync(consumer, created.Id));
         Assert.Equal(1, consumer.Probe.Attempts[created.Title]); // the inbox stopped the copy before the handler
+    }
+
+    [Fact]
+    public async Task Inbox_records_older_than_the_stream_can_replay_are_cleaned_up_and_recent_ones_kept()
+    {
+        var database = await MessagingHost.CreateDatabaseAsync();
+        var (old, recent) = (Guid.CreateVersion7(), Guid.CreateVersion7());
+        await using (var db = new TestDb(new DbContextOptionsBuilder<TestDb>().UseNpgsql(database).Options))
+        {
+            db.Set<InboxMessage>().Add(new InboxMessage("tickets-order-created", old, DateTimeOffset.UtcNow.AddDays(-40)));
+            db.Set<InboxMessage>().Add(new InboxMessage("tickets-order-created", recent, DateTimeOffset.UtcNow.AddDays(-2)));
+            await db.SaveChangesAsync();
+        }
+
+        // The relay cleans up on its first idle pass after start.
+        await using var host = await MessagingHost.StartAsync("tickets", database, _nats);
+
+        var left = await Eventually.Until(
+            () => host.WithDbAsync(db => db.Set<InboxMessage>().Select(m => m.EventId).ToListAsync()), ids => !ids.Contains(old));
+        Assert.Equal([recent], left);
     }
 
     [Fact]

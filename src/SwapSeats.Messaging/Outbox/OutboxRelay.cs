@@ -5,6 +5,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
+using SwapSeats.Messaging.Inbox;
+
 namespace SwapSeats.Messaging.Outbox;
 
 /// <summary>
@@ -111,6 +113,10 @@ public sealed partial class OutboxRelay<TContext>(
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         var cutoff = now - _options.OutboxRetention;
         await db.Set<OutboxMessage>().Where(m => m.SentAt != null && m.SentAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+        // An acked message comes back only if its consumer is recreated and replays the stream, which keeps 30 days:
+        // inbox rows older than that can no longer stop anything.
+        var inboxCutoff = now - _options.InboxRetention;
+        await db.Set<InboxMessage>().Where(m => m.ProcessedAt < inboxCutoff).ExecuteDeleteAsync(cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox publish failed (attempt {Attempt}); retrying in {Delay}")]
