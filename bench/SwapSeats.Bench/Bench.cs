@@ -60,43 +60,23 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
     /// Orders a ticket; a 404 means orders has not heard of the new listing yet (replica lag) and is retried every 25 ms,
     /// as a client would: spinning faster only adds requests that compete with the events being waited for.
     /// </summary>
-    private async Task<HttpResponseMessage> OrderAsync(string buyerToken, string ticket)
+    private Task<HttpResponseMessage> OrderAsync(string buyerToken, string ticket) =>
+        UntilKnownAsync(() => SendAsync(HttpMethod.Post, "/api/orders", buyerToken, new { ticketId = ticket }));
+
+    private Task<HttpResponseMessage> PayAsync(string buyerToken, string order) =>
+        UntilKnownAsync(() => SendAsync(HttpMethod.Post, "/api/payments", buyerToken, new { orderId = order, token = "tok_visa" }));
+
+    private static async Task<HttpResponseMessage> UntilKnownAsync(Func<Task<HttpResponseMessage>> send)
     {
         while (true)
         {
-            var response = await SendAsync(HttpMethod.Post, "/api/orders", buyerToken, new { ticketId = ticket });
+            var response = await send();
             if (response.StatusCode != HttpStatusCode.NotFound)
             {
                 return response;
             }
 
             await Task.Delay(25);
-        }
-    }
-
-    private async Task<HttpResponseMessage> PayAsync(string buyerToken, string order)
-    {
-        while (true)
-        {
-            var response = await SendAsync(HttpMethod.Post, "/api/payments", buyerToken, new { orderId = order, token = "tok_visa" });
-            if (response.StatusCode != HttpStatusCode.NotFound)
-            {
-                return response;
-            }
-
-            await Task.Delay(25);
-        }
-    }
-
-    private static async Task WaitUntilKnownAsync(string database, string table, string id)
-    {
-        await using var connection = new NpgsqlConnection(database);
-        await connection.OpenAsync();
-        await using var query = new NpgsqlCommand($"SELECT count(*) FROM {table} WHERE id = @id", connection);
-        query.Parameters.AddWithValue("id", Guid.Parse(id));
-        while ((long)(await query.ExecuteScalarAsync())! == 0)
-        {
-            await Task.Delay(20);
         }
     }
 
@@ -162,8 +142,7 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
         log.WriteLine($"race: {options.RaceBuyers} buyers, one ticket");
         var ticket = await ListAsync(Token(Guid.CreateVersion7()));
         // Warm the replica: the race is about the lock, not about replica lag.
-        var probe = Token(Guid.CreateVersion7());
-        await Invariants.AssertReplicatedAsync(system, ticket);
+        await Invariants.WaitUntilReplicatedAsync(system, "orders", "tickets", ticket);
         var tokens = Enumerable.Range(0, options.RaceBuyers).Select(_ => Token(Guid.CreateVersion7())).ToArray();
         var latencies = new Samples();
         var start = new TaskCompletionSource();
@@ -178,7 +157,6 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
         }).ToList();
         start.SetResult();
         var statuses = await Task.WhenAll(attempts);
-        _ = probe;
 
         var winners = statuses.Count(s => s == HttpStatusCode.Created);
         Report["race.buyers"] = options.RaceBuyers;
@@ -213,7 +191,7 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
         var listedPerSecond = stock / listing.Elapsed.TotalSeconds;
         foreach (var ticket in tickets)
         {
-            await Invariants.AssertReplicatedAsync(system, ticket);
+            await Invariants.WaitUntilReplicatedAsync(system, "orders", "tickets", ticket);
         }
 
         var reserve = new Samples();
@@ -242,7 +220,7 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
                     // A buyer pays seconds later (typing a card); here we wait only until payments has heard of the order,
                     // watching its database, so no request load is added while waiting.
                     var order = await IdAsync(ordered);
-                    await WaitUntilKnownAsync(system.Databases["payments"], "orders", order);
+                    await Invariants.WaitUntilReplicatedAsync(system, "payments", "orders", order);
                     var t25 = clock.Elapsed;
                     replicaLag.Add(t2.TotalSeconds, (t25 - t2).TotalMilliseconds);
                     var paid = await PayAsync(buyer, order);

@@ -11,7 +11,7 @@ public sealed class BrowserSystem : SwapSeatsSystem
     public IBrowser Chromium { get; private set; } = null!;
 
     /// <summary>artifacts/screenshots/ at the repository root (not committed; CI keeps it).</summary>
-    public static string ScreenshotDirectory { get; } = Path.Combine(RepoRoot(), "artifacts", "screenshots");
+    public static string ScreenshotDirectory { get; } = Path.Combine(ServiceProcess.RepositoryRoot(), "artifacts", "screenshots");
 
     public override async Task InitializeAsync()
     {
@@ -69,17 +69,6 @@ public sealed class BrowserSystem : SwapSeatsSystem
 
         _playwright?.Dispose();
         await base.DisposeAsync();
-    }
-
-    private static string RepoRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SwapSeats.slnx")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? AppContext.BaseDirectory;
     }
 }
 

@@ -93,8 +93,7 @@ public class SwapSeatsSystem : IAsyncLifetime
     public static Task<HttpResponseMessage> PayAsync(HttpClient buyer, string orderId, string token) =>
         Eventually.Until(() => buyer.PostAsJsonAsync("/api/payments", new { orderId, token }), r => r.StatusCode != HttpStatusCode.NotFound);
 
-    public static async Task<JsonElement> Json(HttpResponseMessage response) =>
-        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    public static Task<JsonElement> Json(HttpResponseMessage response) => HttpAssertions.Json(response);
 
     public virtual async Task DisposeAsync()
     {

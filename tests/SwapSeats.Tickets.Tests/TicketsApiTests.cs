@@ -181,7 +181,7 @@ public sealed class TicketsApiTests(TicketsApp app) : IClassFixture<TicketsApp>
         await app.ListAsync(Guid.CreateVersion7(), "someone else's");
         await app.Bus.PublishAsync(new OrderCreated(Guid.CreateVersion7(), Guid.CreateVersion7(), OrderStatuses.Created,
             DateTimeOffset.UtcNow.AddMinutes(15), 0, new OrderTicket(Guid.Parse(Id(first)), 25m)));
-        await Eventually(() => app.ShowAsync(Guid.Parse(Id(first))), t => t.GetProperty("status").GetString() == "reserved");
+        await SwapSeats.Testing.Eventually.Until(() => app.ShowAsync(Guid.Parse(Id(first))), t => t.GetProperty("status").GetString() == "reserved");
 
         var mine = await TicketsApp.Json(await app.SignedIn(seller).GetAsync("/api/tickets/mine"));
 
@@ -258,7 +258,4 @@ public sealed class TicketsApiTests(TicketsApp app) : IClassFixture<TicketsApp>
     private static string Id(JsonElement ticket) => ticket.GetProperty("id").GetString()!;
 
     private static string NextLink(string header) => header[(header.IndexOf('<') + 1)..header.IndexOf('>')];
-
-    internal static Task<JsonElement> Eventually(Func<Task<JsonElement>> probe, Func<JsonElement, bool> done) =>
-        SwapSeats.Testing.Eventually.Until(probe, done);
 }

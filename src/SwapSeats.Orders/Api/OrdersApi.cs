@@ -99,7 +99,7 @@ public static class OrdersApi
         var buyerId = user.RequiredUserId();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // Locked, so a cancellation racing the timer or a payment waits for it instead of failing on the version.
-        var order = Guid.TryParse(id, out var orderId) ? await LockOrderAsync(db, orderId, cancellationToken) : null;
+        var order = Guid.TryParse(id, out var orderId) ? await db.LockOrderAsync(orderId, cancellationToken) : null;
         if (order is null || order.UserId != buyerId)
         {
             throw new NotFoundException("Order");
@@ -122,7 +122,7 @@ public static class OrdersApi
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (await LockHoldingOrderAsync(db, order.TicketId, cancellationToken) is { } holding)
+            if (await db.LockHoldingOrderAsync(order.TicketId, cancellationToken) is { } holding)
             {
                 if (!holding.HasExpired(now))
                 {
@@ -152,17 +152,6 @@ public static class OrdersApi
             return false;
         }
     }
-
-    /// <summary>The order, row-locked until the caller's transaction ends.</summary>
-    public static async Task<Order?> LockOrderAsync(OrdersDbContext db, Guid orderId, CancellationToken cancellationToken) =>
-        (await db.Orders.FromSql($"SELECT * FROM orders WHERE id = {orderId} FOR UPDATE").ToListAsync(cancellationToken))
-        .SingleOrDefault();
-
-    private static async Task<Order?> LockHoldingOrderAsync(OrdersDbContext db, Guid ticketId, CancellationToken cancellationToken) =>
-        (await db.Orders.FromSql(
-                $"SELECT * FROM orders WHERE ticket_id = {ticketId} AND status IN ('created', 'awaitingPayment', 'complete') FOR UPDATE")
-            .ToListAsync(cancellationToken))
-        .SingleOrDefault();
 
     private static Created<OrderDto> Created(OrderDto order) => TypedResults.Created($"/api/orders/{order.Id}", order);
 

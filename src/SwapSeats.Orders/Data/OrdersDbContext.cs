@@ -68,6 +68,17 @@ public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) :
         modelBuilder.AddOutboxAndInbox();
     }
 
+    /// <summary>The order, row-locked until the caller's transaction ends.</summary>
+    public async Task<Order?> LockOrderAsync(Guid orderId, CancellationToken cancellationToken) =>
+        (await Orders.FromSql($"SELECT * FROM orders WHERE id = {orderId} FOR UPDATE").ToListAsync(cancellationToken)).SingleOrDefault();
+
+    /// <summary>The order holding the ticket (created, awaitingPayment or complete), row-locked, if there is one.</summary>
+    public async Task<Order?> LockHoldingOrderAsync(Guid ticketId, CancellationToken cancellationToken) =>
+        (await Orders.FromSql(
+                $"SELECT * FROM orders WHERE ticket_id = {ticketId} AND status IN ('created', 'awaitingPayment', 'complete') FOR UPDATE")
+            .ToListAsync(cancellationToken))
+        .SingleOrDefault();
+
     /// <summary>Which unique index refused a write, if that is why it failed.</summary>
     public static string? UniqueViolation(DbUpdateException exception) =>
         exception.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique ? unique.ConstraintName : null;

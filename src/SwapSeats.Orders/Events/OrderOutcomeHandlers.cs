@@ -1,7 +1,6 @@
 using SwapSeats.Contracts;
 using SwapSeats.Messaging;
 using SwapSeats.Messaging.Consumers;
-using SwapSeats.Orders.Api;
 using SwapSeats.Orders.Data;
 using SwapSeats.Orders.Domain;
 
@@ -35,7 +34,7 @@ internal static class OrderChange
         OrdersDbContext db, Guid orderId, Func<Order, TEvent?> transition, CancellationToken cancellationToken)
         where TEvent : class, IIntegrationEvent
     {
-        var order = await OrdersApi.LockOrderAsync(db, orderId, cancellationToken);
+        var order = await db.LockOrderAsync(orderId, cancellationToken);
         if (order is null || transition(order) is not { } caused)
         {
             // An order this service never created, or one already past this step: a stale event.

@@ -43,7 +43,7 @@ public static class PaymentsApi
         var (orderId, token) = Validate(request);
         var payerId = user.RequiredUserId();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var order = await LockOrderAsync(db, orderId, cancellationToken);
+        var order = await db.LockOrderAsync(orderId, cancellationToken);
         if (order is null || order.UserId != payerId)
         {
             throw new NotFoundException("Order");
@@ -106,10 +106,6 @@ public static class PaymentsApi
         var payments = await db.Payments.AsNoTracking().Where(p => p.UserId == payerId).OrderByDescending(p => p.Id).ToListAsync(cancellationToken);
         return TypedResults.Ok(payments.Select(PaymentDto.From).ToList());
     }
-
-    /// <summary>The order's replica row, locked until the transaction ends.</summary>
-    public static async Task<Order?> LockOrderAsync(PaymentsDbContext db, Guid orderId, CancellationToken cancellationToken) =>
-        (await db.Orders.FromSql($"SELECT * FROM orders WHERE id = {orderId} FOR UPDATE").ToListAsync(cancellationToken)).SingleOrDefault();
 
     // One key per order and card token: a retry after a timeout or crash is answered with the first attempt's outcome.
     private static string IdempotencyKey(Guid orderId, string token) =>

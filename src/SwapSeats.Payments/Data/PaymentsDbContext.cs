@@ -13,6 +13,10 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
 
     public DbSet<Refund> Refunds => Set<Refund>();
 
+    /// <summary>The order's replica row, locked until the transaction ends: payments in flight and order events queue on it.</summary>
+    public async Task<Order?> LockOrderAsync(Guid orderId, CancellationToken cancellationToken) =>
+        (await Orders.FromSql($"SELECT * FROM orders WHERE id = {orderId} FOR UPDATE").ToListAsync(cancellationToken)).SingleOrDefault();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<Order>(order =>

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using SwapSeats.Contracts;
 using SwapSeats.Messaging.Consumers;
-using SwapSeats.Payments.Api;
 using SwapSeats.Payments.Data;
 using SwapSeats.Payments.Domain;
 
@@ -32,7 +31,7 @@ public sealed class OrderCancelledHandler(PaymentsDbContext db, TimeProvider tim
     {
         // Locked like a payment in flight locks it: either the payment commits first and is refunded here, or the
         // payment sees the cancellation and never charges.
-        var order = await PaymentsApi.LockOrderAsync(db, @event.Id, cancellationToken);
+        var order = await db.LockOrderAsync(@event.Id, cancellationToken);
         var result = Versioned.Check(order?.Version, @event.Version);
         if (result != HandleResult.Applied)
         {
@@ -54,7 +53,7 @@ public sealed class OrderCompletedHandler(PaymentsDbContext db) : IEventHandler<
 {
     public async Task<HandleResult> HandleAsync(OrderCompleted @event, CancellationToken cancellationToken)
     {
-        var order = await PaymentsApi.LockOrderAsync(db, @event.Id, cancellationToken);
+        var order = await db.LockOrderAsync(@event.Id, cancellationToken);
         var result = Versioned.Check(order?.Version, @event.Version);
         if (result == HandleResult.Applied)
         {
