@@ -87,6 +87,7 @@ public static class Extensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(RejectOversizedBodies);
+        app.Use(RejectNulInQuery);
         if (app.Services.GetService<Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider>() is not null)
         {
             app.UseAuthentication();
@@ -104,6 +105,14 @@ public static class Extensions
         return app;
     }
 
+    // PostgreSQL cannot store or compare text with NUL characters and nothing legitimate sends them: a 400 here, where
+    // every service's query strings pass, instead of a driver error deep in a query (the JSON counterpart is
+    // StorableStringConverter).
+    private static Task RejectNulInQuery(HttpContext context, Func<Task> next) =>
+        context.Request.QueryString.HasValue && context.Request.Query.Any(q => q.Value.Any(v => v?.Contains('\0') == true))
+            ? throw new BadHttpRequestException("The query string contains a NUL character.", StatusCodes.Status400BadRequest)
+            : next();
+
     // Kestrel enforces the limit while the body streams in; a declared Content-Length over the limit is refused at once,
     // before any work, and the same way on every server (the test server has no Kestrel limits). A body of up to
     // DrainLimit is read and dropped first: a server that answers before the client has finished sending closes the
@@ -120,12 +129,6 @@ public static class Extensions
             }
 
             throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
-        }
-
-        if (context.Request.QueryString.HasValue && context.Request.Query.Any(q => q.Value.Any(v => v?.Contains('\0') == true)))
-        {
-            // PostgreSQL cannot store or compare text with NUL characters; nothing legitimate sends them.
-            throw new BadHttpRequestException("The query string contains a NUL character.", StatusCodes.Status400BadRequest);
         }
 
         if (sizeFeature is { IsReadOnly: false })

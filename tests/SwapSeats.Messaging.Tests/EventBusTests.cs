@@ -123,6 +123,57 @@ public sealed class EventBusTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_outbox_backlog_gauge_counts_unsent_events_while_NATS_is_down_and_returns_to_zero()
+    {
+        var service = $"backlog-{Guid.NewGuid():N}"[..16];
+        await using var publisher = await MessagingHost.StartAsync(service, await MessagingHost.CreateDatabaseAsync(), _nats);
+        long? backlog = null;
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "swapseats.outbox.pending")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "service" && (string?)tag.Value == service)
+                {
+                    backlog = value;
+                }
+            }
+        });
+        listener.Start();
+        long? Backlog()
+        {
+            listener.RecordObservableInstruments();
+            return backlog;
+        }
+
+        await _nats.StopAsync();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await CommitWithEventAsync(publisher, NewTicket($"queued {i}"));
+            }
+
+            await Eventually.Until(() => Task.FromResult(Backlog()), b => b == 3, TimeSpan.FromSeconds(30), "the gauge to show 3 unsent events");
+        }
+        finally
+        {
+            await _nats.StartAsync();
+        }
+
+        await Eventually.Until(() => Task.FromResult(Backlog()), b => b == 0, TimeSpan.FromSeconds(60), "the gauge to return to 0");
+    }
+
+    [Fact]
     public async Task A_relay_that_died_between_commit_and_publish_sends_on_restart_and_a_re_publish_is_dropped_as_a_duplicate()
     {
         var publisherDb = await MessagingHost.CreateDatabaseAsync();
