@@ -23,6 +23,19 @@ public sealed class OrdersApiTests(OrdersApp app) : IClassFixture<OrdersApp>
         await AssertProblemAsync(await anonymous.GetAsync("/api/orders"), HttpStatusCode.Unauthorized);
         await AssertProblemAsync(await anonymous.GetAsync($"/api/orders/{id}"), HttpStatusCode.Unauthorized);
         await AssertProblemAsync(await anonymous.DeleteAsync($"/api/orders/{id}"), HttpStatusCode.Unauthorized);
+        // Before the body is looked at: a malformed body from an anonymous caller is still a 401, not a 400.
+        await AssertProblemAsync(await anonymous.PostAsync("/api/orders", new StringContent("{", Encoding.UTF8, "application/json")),
+            HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Buying_your_own_ticket_is_refused_before_whether_it_is_reserved()
+    {
+        var seller = Guid.CreateVersion7();
+        var ticket = await app.ListedAsync(seller);
+        await app.OrderedAsync(Guid.CreateVersion7(), ticket.Id);
+
+        await AssertProblemAsync(await app.OrderAsync(seller, ticket.Id), HttpStatusCode.BadRequest, "You cannot buy your own ticket");
     }
 
     [Theory]

@@ -16,6 +16,32 @@ public sealed class PaymentsApiTests(PaymentsApp app) : IClassFixture<PaymentsAp
         await AssertProblemAsync(await app.Anonymous().PostAsJsonAsync("/api/payments", new { orderId = Guid.CreateVersion7(), token = "tok_visa" }),
             HttpStatusCode.Unauthorized);
         await AssertProblemAsync(await app.Anonymous().GetAsync("/api/payments"), HttpStatusCode.Unauthorized);
+        // Before the body is looked at: a malformed body from an anonymous caller is still a 401, not a 400.
+        await AssertProblemAsync(await app.Anonymous().PostAsync("/api/payments", new StringContent("{", Encoding.UTF8, "application/json")),
+            HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task The_payment_list_shows_only_the_callers_payments()
+    {
+        var buyer = Guid.CreateVersion7();
+        var order = await app.OrderedAsync(buyer);
+        Assert.Equal(HttpStatusCode.Created, (await app.PayAsync(buyer, order.Id, "tok_visa")).StatusCode);
+
+        var someoneElse = await PaymentsApp.Json(await app.SignedIn(Guid.CreateVersion7()).GetAsync("/api/payments"));
+
+        Assert.Empty(someoneElse.EnumerateArray());
+    }
+
+    [Fact]
+    public async Task An_expired_order_is_refused_before_the_token_is_looked_at()
+    {
+        var buyer = Guid.CreateVersion7();
+        var order = await app.OrderedAsync(buyer, window: TimeSpan.FromMinutes(1));
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        // SPEC order: 404 → cancelled → already paid → expired → invalid token → charge.
+        await AssertProblemAsync(await app.PayAsync(buyer, order.Id, "tok_bogus"), HttpStatusCode.BadRequest, "Order has expired");
     }
 
     [Theory]
