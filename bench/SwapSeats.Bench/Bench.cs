@@ -11,7 +11,7 @@ using SwapSeats.Testing;
 namespace SwapSeats.Bench;
 
 /// <summary>The scenarios, run against a whole system through its gateway; every figure lands in <see cref="Report"/>.</summary>
-public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWriter log)
+public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, TextWriter log)
 {
     private readonly HttpClient _http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
     {
@@ -23,14 +23,30 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
 
     public Samples ThroughputTimeline { get; } = new();
 
+    private CostMeter _meter = null!;
+
     public async Task RunAsync()
     {
-        await RaceAsync();
+        await using var events = await EventWatch.StartAsync(system.Nats.Url);
+        await using var ordersKnow = new ReplicaWatch("orders", system.Databases["orders"], "tickets", TimeSpan.FromMilliseconds(5));
+        await using var paymentsKnow = new ReplicaWatch("payments", system.Databases["payments"], "orders", TimeSpan.FromMilliseconds(2));
+        _meter = new CostMeter(system, ordersKnow, paymentsKnow);
+        _events = events;
+        _ordersKnow = ordersKnow;
+        _paymentsKnow = paymentsKnow;
+        // Warm-up: JIT, connection pools and the consumers' first pulls, so the race measures the lock, not a cold start.
+        await RaceAsync("warmup", Math.Min(50, options.RaceBuyers));
+        await RaceAsync("race", options.RaceBuyers);
         await ThroughputAsync();
+        await OpenModelAsync();
         await PropagationAsync();
         await ExpirationAsync();
         await CeilingsAsync();
     }
+
+    private EventWatch _events = null!;
+    private ReplicaWatch _ordersKnow = null!;
+    private ReplicaWatch _paymentsKnow = null!;
 
     private static string Token(Guid user) => SessionKeys.MintToken(user, $"{user:N}@bench.local", DateTimeOffset.UtcNow.AddHours(1)); // MintToken issues it an hour before expiry: now
 
@@ -84,7 +100,7 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
     /// Where an event's time goes, from the services' own bookkeeping: outbox created_at → sent_at is the relay,
     /// sent_at → the consumer's inbox processed_at is NATS delivery plus the consumer's queue and transaction.
     /// </summary>
-    private async Task BreakDownAsync(string scenario, string subject, string from, string to, string consumer)
+    private async Task BreakDownAsync(string scenario, string subject, string from, string to)
     {
         var sent = new Dictionary<Guid, (DateTime Created, DateTime Sent)>();
         await using (var outbox = new NpgsqlConnection(system.Databases[from]))
@@ -104,8 +120,8 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
         await using (var inbox = new NpgsqlConnection(system.Databases[to]))
         {
             await inbox.OpenAsync();
-            await using var query = new NpgsqlCommand("SELECT event_id, processed_at FROM inbox_messages WHERE consumer = @c", inbox);
-            query.Parameters.AddWithValue("c", consumer);
+            // Whatever the consumer is called (one per subject before, one per source now), only one applies this subject.
+            await using var query = new NpgsqlCommand("SELECT event_id, processed_at FROM inbox_messages", inbox);
             await using var rows = await query.ExecuteReaderAsync();
             while (await rows.ReadAsync())
             {
@@ -137,13 +153,13 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
     }
 
     /// <summary>N distinct buyers fire at one ticket at once: exactly one may win.</summary>
-    private async Task RaceAsync()
+    private async Task RaceAsync(string name, int buyers)
     {
-        log.WriteLine($"race: {options.RaceBuyers} buyers, one ticket");
+        log.WriteLine($"{name}: {buyers} buyers, one ticket");
         var ticket = await ListAsync(Token(Guid.CreateVersion7()));
         // Warm the replica: the race is about the lock, not about replica lag.
-        await Invariants.WaitUntilReplicatedAsync(system, "orders", "tickets", ticket);
-        var tokens = Enumerable.Range(0, options.RaceBuyers).Select(_ => Token(Guid.CreateVersion7())).ToArray();
+        await _ordersKnow.Known(ticket);
+        var tokens = Enumerable.Range(0, buyers).Select(_ => Token(Guid.CreateVersion7())).ToArray();
         var latencies = new Samples();
         var start = new TaskCompletionSource();
         var clock = Stopwatch.StartNew();
@@ -159,12 +175,12 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
         var statuses = await Task.WhenAll(attempts);
 
         var winners = statuses.Count(s => s == HttpStatusCode.Created);
-        Report["race.buyers"] = options.RaceBuyers;
-        Report["race.winners"] = winners;
-        Report["race.statuses"] = statuses.GroupBy(s => (int)s).OrderBy(g => g.Key).ToDictionary(g => g.Key.ToString(), g => g.Count());
-        Report["race.latencyMs"] = latencies.Summary();
-        log.WriteLine($"  winners {winners}, statuses {JsonSerializer.Serialize(Report["race.statuses"])}, p50 {latencies.Percentile(50):F0} ms, p99 {latencies.Percentile(99):F0} ms");
-        await CheckInvariantsAsync("race");
+        Report[$"{name}.buyers"] = buyers;
+        Report[$"{name}.winners"] = winners;
+        Report[$"{name}.statuses"] = statuses.GroupBy(s => (int)s).OrderBy(g => g.Key).ToDictionary(g => g.Key.ToString(), g => g.Count());
+        Report[$"{name}.latencyMs"] = latencies.Summary();
+        log.WriteLine($"  winners {winners}, statuses {JsonSerializer.Serialize(Report[$"{name}.statuses"])}, p50 {latencies.Percentile(50):F0} ms, p99 {latencies.Percentile(99):F0} ms");
+        await CheckInvariantsAsync(name);
     }
 
     /// <summary>
@@ -189,10 +205,8 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
             }
         }));
         var listedPerSecond = stock / listing.Elapsed.TotalSeconds;
-        foreach (var ticket in tickets)
-        {
-            await Invariants.WaitUntilReplicatedAsync(system, "orders", "tickets", ticket);
-        }
+        await _ordersKnow.AllKnown(tickets);
+        var costBefore = await _meter.TakeAsync();
 
         var reserve = new Samples();
         var replicaLag = new Samples();
@@ -220,7 +234,7 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
                     // A buyer pays seconds later (typing a card); here we wait only until payments has heard of the order,
                     // watching its database, so no request load is added while waiting.
                     var order = await IdAsync(ordered);
-                    await Invariants.WaitUntilReplicatedAsync(system, "payments", "orders", order);
+                    await _paymentsKnow.Known(order);
                     var t25 = clock.Elapsed;
                     replicaLag.Add(t2.TotalSeconds, (t25 - t2).TotalMilliseconds);
                     var paid = await PayAsync(buyer, order);
@@ -243,6 +257,7 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
         }).ToList();
         await Task.WhenAll(workers);
         var seconds = clock.Elapsed.TotalSeconds;
+        Report["throughput.cost"] = CostMeter.PerPurchase(costBefore, await _meter.TakeAsync(), purchases, clock.Elapsed);
         Report["throughput.concurrency"] = options.Concurrency;
         Report["throughput.listingsPerSecond"] = Math.Round(listedPerSecond, 1);
         Report["throughput.seconds"] = Math.Round(seconds, 1);
@@ -254,13 +269,16 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
         Report["throughput.reserveMs"] = reserve.Summary();
         Report["throughput.payMs"] = pay.Summary();
         Report["throughput.orderKnownToPaymentsAfterMs"] = replicaLag.Summary();
-        await BreakDownAsync("throughput", "order.created", "orders", "payments", "payments-order-created");
+        await BreakDownAsync("throughput", "order.created", "orders", "payments");
         log.WriteLine($"  payments knew each order {replicaLag.Percentile(50):F0} ms (p50) / {replicaLag.Percentile(99):F0} ms (p99) after its 201");
         log.WriteLine($"  listing {listedPerSecond:F1}/s (p50 {list.Percentile(50):F0} ms); {purchases / seconds:F1} purchases/s, {errors} errors; reserve p50 {reserve.Percentile(50):F0} ms p99 {reserve.Percentile(99):F0} ms; pay p50 {pay.Percentile(50):F0} ms p99 {pay.Percentile(99):F0} ms{(tickets.IsEmpty ? " (stock ran out)" : "")}");
         await CheckInvariantsAsync("throughput");
     }
 
-    /// <summary>How long events take to show up: order 201 → ticket reserved; payment 201 → order complete.</summary>
+    /// <summary>
+    /// How long events take to show up, idle: order 201 → <c>ticket.updated</c> (reserved) published; payment 201 →
+    /// <c>order.completed</c> published. Seen on a NATS subscription, so nothing polls the system being timed.
+    /// </summary>
     private async Task PropagationAsync()
     {
         log.WriteLine($"propagation: {options.PropagationSamples} samples");
@@ -271,30 +289,18 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
         {
             var buyer = Token(Guid.CreateVersion7());
             var ticket = await ListAsync(seller);
+            await _ordersKnow.Known(ticket);
             var ordered = await OrderAsync(buyer, ticket);
-            var clock = Stopwatch.StartNew();
+            var answered = DateTimeOffset.UtcNow;
+            ordered.EnsureSuccessStatusCode();
             var order = await IdAsync(ordered);
-            while ((await _http.GetFromJsonAsync<JsonElement>($"/api/tickets/{ticket}")).GetProperty("status").GetString() != "reserved")
-            {
-                await Task.Delay(1);
-            }
-
-            reserved.Add(i, clock.Elapsed.TotalMilliseconds);
+            reserved.Add(i, (await _events.Next("ticket.updated", ticket, "reserved") - answered).TotalMilliseconds);
+            await _paymentsKnow.Known(order);
             var paid = await PayAsync(buyer, order);
-            clock.Restart();
+            answered = DateTimeOffset.UtcNow;
             paid.EnsureSuccessStatusCode();
-            while (true)
-            {
-                var shown = await SendAsync(HttpMethod.Get, $"/api/orders/{order}", buyer);
-                if ((await shown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString() == "complete")
-                {
-                    break;
-                }
-
-                await Task.Delay(1);
-            }
-
-            completed.Add(i, clock.Elapsed.TotalMilliseconds);
+            completed.Add(i, (await _events.Next("order.completed", order) - answered).TotalMilliseconds);
+            await Task.Delay(20); // idle between samples: one purchase at a time
         }
 
         Report["propagation.orderToTicketReservedMs"] = reserved.Summary();
@@ -303,42 +309,37 @@ public sealed class Bench(SwapSeatsSystem system, BenchOptions options, TextWrit
         await CheckInvariantsAsync("propagation");
     }
 
-    /// <summary>K unpaid orders with a short window: how late is each cancellation, as a buyer polling sees it.</summary>
+    /// <summary>K unpaid orders with a short window, idle: how long after <c>expiresAt</c> each <c>order.cancelled</c> is published.</summary>
     private async Task ExpirationAsync()
     {
         log.WriteLine($"expiration: {options.ExpiringOrders} unpaid orders, window {options.ReservationWindow.TotalSeconds:F0} s");
         var seller = Token(Guid.CreateVersion7());
-        var pending = new List<(string Buyer, string Order, DateTimeOffset ExpiresAt)>();
+        var lateness = new Samples();
+        var waits = new List<Task>();
         for (var i = 0; i < options.ExpiringOrders; i++)
         {
             var buyer = Token(Guid.CreateVersion7());
-            var ordered = await OrderAsync(buyer, await ListAsync(seller));
-            var order = await ordered.Content.ReadFromJsonAsync<JsonElement>();
-            pending.Add((buyer, order.GetProperty("id").GetString()!, order.GetProperty("expiresAt").GetDateTimeOffset()));
+            var ticket = await ListAsync(seller);
+            await _ordersKnow.Known(ticket);
+            waits.Add(MeasureExpiryAsync(await OrderAsync(buyer, ticket), lateness));
         }
 
-        var lateness = new Samples();
-        var deadline = DateTimeOffset.UtcNow + options.ReservationWindow + TimeSpan.FromSeconds(60);
-        while (pending.Count > 0 && DateTimeOffset.UtcNow < deadline)
-        {
-            foreach (var entry in pending.Where(p => p.ExpiresAt <= DateTimeOffset.UtcNow).ToList())
-            {
-                var shown = await SendAsync(HttpMethod.Get, $"/api/orders/{entry.Order}", entry.Buyer);
-                if ((await shown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString() == "cancelled")
-                {
-                    lateness.Add(lateness.Count, (DateTimeOffset.UtcNow - entry.ExpiresAt).TotalMilliseconds);
-                    pending.Remove(entry);
-                }
-            }
-
-            await Task.Delay(10);
-        }
-
+        var all = Task.WhenAll(waits);
+        var finished = await Task.WhenAny(all, Task.Delay(options.ReservationWindow + TimeSpan.FromSeconds(60))) == all;
         Report["expiration.orders"] = options.ExpiringOrders;
-        Report["expiration.notCancelled"] = pending.Count;
+        Report["expiration.notCancelled"] = options.ExpiringOrders - lateness.Count;
         Report["expiration.latenessMs"] = lateness.Summary();
-        log.WriteLine($"  lateness p50 {lateness.Percentile(50):F0} ms, p99 {lateness.Percentile(99):F0} ms, max {lateness.Max:F0} ms; {pending.Count} not cancelled");
+        log.WriteLine($"  lateness p50 {lateness.Percentile(50):F0} ms, p99 {lateness.Percentile(99):F0} ms, max {lateness.Max:F0} ms{(finished ? "" : "; some never cancelled")}");
         await CheckInvariantsAsync("expiration");
+    }
+
+    /// <summary>An unpaid order's lateness: <c>order.cancelled</c> published, minus its <c>expiresAt</c>.</summary>
+    private async Task MeasureExpiryAsync(HttpResponseMessage ordered, Samples lateness)
+    {
+        var order = await ordered.Content.ReadFromJsonAsync<JsonElement>();
+        var expiresAt = order.GetProperty("expiresAt").GetDateTimeOffset();
+        var cancelled = await _events.Next("order.cancelled", order.GetProperty("id").GetString()!);
+        lateness.Add(lateness.Count, (cancelled - expiresAt).TotalMilliseconds);
     }
 
     /// <summary>What the machine allows, measured the same way: the figures above read as fractions of these.</summary>

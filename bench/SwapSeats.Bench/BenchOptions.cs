@@ -2,11 +2,16 @@ namespace SwapSeats.Bench;
 
 public sealed record BenchOptions
 {
-    public int RaceBuyers { get; init; } = 500;
+    public int RaceBuyers { get; init; } = 1000;
 
     public int Concurrency { get; init; } = 16;
 
     public TimeSpan ThroughputDuration { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The open model's arrival rates (purchases per second), tried in order until latency breaks.</summary>
+    public int[] OpenRates { get; init; } = [25, 50, 100, 200, 300, 400];
+
+    public TimeSpan OpenStepDuration { get; init; } = TimeSpan.FromSeconds(10);
 
     public int PropagationSamples { get; init; } = 50;
 
@@ -19,10 +24,17 @@ public sealed record BenchOptions
 
     public string OutputDirectory { get; init; } = "artifacts/bench";
 
+    /// <summary>Where to write the Markdown write-up (docs/benchmarks.md from ./bench.sh), with its baseline and notes.</summary>
+    public string? DocPath { get; init; }
+
+    public string? BaselinePath { get; init; }
+
+    public string? NotesPath { get; init; }
+
     /// <summary>A few seconds in all: what ./test.sh runs to keep the benchmark working.</summary>
     public static BenchOptions Smoke => new()
     {
-        RaceBuyers = 30, Concurrency = 4, ThroughputDuration = TimeSpan.FromSeconds(2), PropagationSamples = 5, ExpiringOrders = 5,
+        RaceBuyers = 30, Concurrency = 4, ThroughputDuration = TimeSpan.FromSeconds(2), OpenRates = [10], OpenStepDuration = TimeSpan.FromSeconds(2), PropagationSamples = 5, ExpiringOrders = 5,
         ReservationWindow = TimeSpan.FromSeconds(3), CeilingDuration = TimeSpan.FromSeconds(1),
     };
 
@@ -37,6 +49,11 @@ public sealed record BenchOptions
                 "--concurrency" => options with { Concurrency = int.Parse(args[i + 1]) },
                 "--seconds" => options with { ThroughputDuration = TimeSpan.FromSeconds(double.Parse(args[i + 1])) },
                 "--expiring" => options with { ExpiringOrders = int.Parse(args[i + 1]) },
+                "--rates" => options with { OpenRates = args[i + 1].Split(',').Select(int.Parse).ToArray() },
+                "--step-seconds" => options with { OpenStepDuration = TimeSpan.FromSeconds(double.Parse(args[i + 1])) },
+                "--doc" => options with { DocPath = args[i + 1] },
+                "--baseline" => options with { BaselinePath = args[i + 1] },
+                "--notes" => options with { NotesPath = args[i + 1] },
                 "--out" => options with { OutputDirectory = args[i + 1] },
                 _ => options,
             };

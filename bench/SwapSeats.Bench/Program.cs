@@ -21,12 +21,23 @@ try
                   $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}";
     bench.Report["machine"] = machine;
     bench.Report["startedAt"] = started.ToString("u", CultureInfo.InvariantCulture);
-    await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "report.json"),
-        JsonSerializer.Serialize(bench.Report, new JsonSerializerOptions { WriteIndented = true }));
+    var reportJson = JsonSerializer.Serialize(bench.Report,
+        new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+    await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "report.json"), reportJson);
+    if (options.DocPath is not null)
+    {
+        using var now = JsonDocument.Parse(reportJson);
+        using var before = options.BaselinePath is not null && File.Exists(options.BaselinePath) ? JsonDocument.Parse(await File.ReadAllTextAsync(options.BaselinePath)) : null;
+        var notes = options.NotesPath is not null && File.Exists(options.NotesPath) ? await File.ReadAllTextAsync(options.NotesPath) : "";
+        await File.WriteAllTextAsync(options.DocPath, BenchDoc.Render(now.RootElement, before?.RootElement, notes, options));
+        await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(options.DocPath)!, "benchmark-latency.svg"), Chart.Svg(bench.ThroughputTimeline));
+        Console.WriteLine($"Write-up: {options.DocPath}");
+    }
+
     await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "latency.svg"), Chart.Svg(bench.ThroughputTimeline));
     await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "report.md"), Markdown(bench.Report));
     Console.WriteLine($"Report: {Path.GetFullPath(options.OutputDirectory)}/report.md");
-    var ok = bench.Report["race.winners"] is 1 && bench.Report.Where(r => r.Key.EndsWith(".invariants", StringComparison.Ordinal)).All(r => (string)r.Value == "hold");
+    var ok = bench.Report["race.winners"] is 1 && bench.Report["warmup.winners"] is 1 && bench.Report.Where(r => r.Key.EndsWith(".invariants", StringComparison.Ordinal)).All(r => (string)r.Value == "hold");
     return ok ? 0 : 1;
 }
 finally
@@ -39,7 +50,7 @@ static string Markdown(Dictionary<string, object> report)
     var md = new StringBuilder("| Figure | Value |\n|---|---|\n");
     foreach (var (key, value) in report)
     {
-        var text = value is string s ? s : JsonSerializer.Serialize(value);
+        var text = value is string s ? s : JsonSerializer.Serialize(value, new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
         md.Append(CultureInfo.InvariantCulture, $"| {key} | {text.Replace("|", "\\|", StringComparison.Ordinal)} |\n");
     }
 

@@ -19,5 +19,12 @@ public sealed class BenchSmokeTests(ShortWindowSystem system)
         Assert.All(bench.Report.Where(r => r.Key.EndsWith(".invariants", StringComparison.Ordinal)), r => Assert.Equal("hold", r.Value));
         Assert.Equal(0, bench.Report["expiration.notCancelled"]);
         Assert.True((int)bench.Report["throughput.purchases"] > 0);
+        var step = Assert.Single((List<Dictionary<string, object>>)bench.Report["open.steps"]);
+        Assert.True((int)step["purchases"] > 0);
+        Assert.Equal(0, step["errors"]);
+        // The cost accounting read real processes and databases: every service spent CPU, orders ran statements.
+        var cost = (Dictionary<string, object>)bench.Report["throughput.cost"];
+        Assert.All(((Dictionary<string, double>)cost["cpuMsPerPurchase"]).Where(p => p.Key is "tickets" or "orders" or "payments" or "postgres"), p => Assert.True(p.Value > 0, p.Key));
+        Assert.True(((Dictionary<string, double>)cost["statementsPerPurchase"])["orders"] > 0);
     }
 }

@@ -23,6 +23,9 @@ public sealed class NatsServer : IAsyncDisposable
 
     public string Url => $"nats://127.0.0.1:{Port}";
 
+    /// <summary>The server's process id while it runs (the benchmark reads its CPU time).</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     public static Task<NatsServer> SharedAsync() => Shared.Value;
 
     public static async Task<NatsServer> StartNewAsync()

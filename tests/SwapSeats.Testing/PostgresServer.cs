@@ -30,6 +30,12 @@ public sealed class PostgresServer
 
     public static Task<PostgresServer> SharedAsync() => Shared.Value;
 
+    /// <summary>The postmaster's process id (its first line of postmaster.pid); its children are the backends.</summary>
+    public int? ProcessId =>
+        File.Exists(Path.Combine(_dataDir, "postmaster.pid")) && int.TryParse(File.ReadLines(Path.Combine(_dataDir, "postmaster.pid")).First(), out var pid)
+            ? pid
+            : null;
+
     public string ConnectionString(string database) =>
         $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Include Error Detail=true;Maximum Pool Size=200";
 
@@ -68,7 +74,9 @@ public sealed class PostgresServer
     [
         "-D", _dataDir, "-l", Path.Combine(_dataDir, "server.log"), "-w", "-t", "60", "start",
         "-o", $"-p {Port} -k {_dataDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
-              (_durable ? "-c synchronous_commit=on " : "") + "-c full_page_writes=off -c max_connections=400",
+              (_durable ? "-c synchronous_commit=on " : "") + "-c full_page_writes=off -c max_connections=400 " +
+              // Statement counts per database, for the benchmark's cost accounting (loaded, but idle unless queried).
+              "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all",
     ]);
 
     /// <summary>Stops the server abruptly (as a crash would) and starts it again on the same port and data.</summary>

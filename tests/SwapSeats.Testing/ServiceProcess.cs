@@ -96,6 +96,9 @@ public sealed class ServiceProcess(string project, IReadOnlyDictionary<string, s
         }
     }
 
+    /// <summary>The process id while it runs (the benchmark reads its CPU time).</summary>
+    public int? ProcessId => _process is { HasExited: false } process ? process.Id : null;
+
     /// <summary>The exit code once the process has ended.</summary>
     public int? ExitCode => _process is { HasExited: true } process ? process.ExitCode : null;
 
