@@ -35,21 +35,41 @@ public static class MessagingExtensions
         builder.Services.AddCommitSignal<OutboxMessage>();
         builder.Services.AddHostedService<OutboxRelay<TContext>>();
         builder.Services.AddHealthChecks().AddCheck<NatsHealthCheck>("nats", tags: [HealthTags.Ready]);
-        return new MessagingBuilder<TContext>(builder.Services);
+        return new MessagingBuilder<TContext>(builder.Services, serviceName);
     }
 }
 
-public sealed class MessagingBuilder<TContext>(IServiceCollection services) where TContext : DbContext
+public sealed class MessagingBuilder<TContext>(IServiceCollection services, string serviceName) where TContext : DbContext
 {
+    private readonly Dictionary<string, Dictionary<string, EventRoute>> _sources = [];
+
     public IServiceCollection Services { get; } = services;
 
-    /// <summary>Subscribes <typeparamref name="THandler"/> to <typeparamref name="TEvent"/> with a durable consumer.</summary>
+    /// <summary>
+    /// Subscribes <typeparamref name="THandler"/> to <typeparamref name="TEvent"/>. Handlers of one source (every
+    /// <c>order.*</c> event, say) share that source's one durable consumer, so they see its events in publish order.
+    /// </summary>
     public MessagingBuilder<TContext> AddConsumer<TEvent, THandler>()
-        where TEvent : IIntegrationEvent
+        where TEvent : IntegrationEvent, IIntegrationEvent
         where THandler : class, IEventHandler<TEvent>
     {
         Services.AddScoped<THandler>();
-        Services.AddHostedService<JetStreamConsumer<TContext, TEvent, THandler>>();
+        var source = JetStreamConsumer.SourceOf(TEvent.Subject);
+        if (!_sources.TryGetValue(source, out var routes))
+        {
+            routes = [];
+            _sources[source] = routes;
+            // Not AddHostedService: it would keep only one consumer per type, and there is one per source.
+            Services.AddSingleton<IHostedService>(services => ActivatorUtilities.CreateInstance<JetStreamConsumer<TContext>>(services, source, routes));
+        }
+
+        routes[TEvent.Subject] = new EventRoute
+        {
+            Subject = TEvent.Subject,
+            InboxName = JetStreamConsumer.InboxName(serviceName, TEvent.Subject),
+            Deserialize = payload => EventJson.Deserialize<TEvent>(payload),
+            Handle = (scope, @event, cancellationToken) => scope.GetRequiredService<THandler>().HandleAsync((TEvent)@event, cancellationToken),
+        };
         return this;
     }
 }

@@ -88,6 +88,58 @@ public sealed class NatsBus : IAsyncDisposable
         IEnumerable<KeyValuePair<string, string>>? extraHeaders = null, string? msgId = null)
     {
         await EnsureStreamsAsync(cancellationToken);
+        await SendAsync(subject, eventId, payload, traceParent, extraHeaders, msgId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Publishes a batch pipelined: every message is sent before the first ack is awaited (one connection keeps them in
+    /// order), then the acks are checked in order.
+    /// </summary>
+    /// <returns>How many of the batch, from its start, JetStream acknowledged, and what stopped the rest (null if none).</returns>
+    public async Task<(int Acknowledged, Exception? Failure)> PublishBatchAsync(
+        IReadOnlyList<(string Subject, Guid EventId, byte[] Payload, string? TraceParent)> batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await EnsureStreamsAsync(cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (0, ex); // NATS is away: nothing of the batch went out
+        }
+
+        var pending = new Task[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            pending[i] = SendAsync(batch[i].Subject, batch[i].EventId, batch[i].Payload, batch[i].TraceParent, null, null, cancellationToken);
+        }
+
+        var acknowledged = 0;
+        Exception? failure = null;
+        foreach (var publish in pending)
+        {
+            try
+            {
+                await publish;
+                if (failure is null)
+                {
+                    acknowledged++;
+                }
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Only the prefix before the first failure counts as sent; later ones that got through are sent again
+                // and dropped by the stream as duplicates of their id.
+                failure ??= ex;
+            }
+        }
+
+        return (acknowledged, failure);
+    }
+
+    private async Task SendAsync(string subject, Guid eventId, byte[] payload, string? traceParent,
+        IEnumerable<KeyValuePair<string, string>>? extraHeaders, string? msgId, CancellationToken cancellationToken)
+    {
         using var activity = MessagingTelemetry.Source.StartActivity($"{subject} publish", ActivityKind.Producer,
             MessagingTelemetry.ParentFrom(traceParent));
         activity?.SetTag("messaging.system", "nats");

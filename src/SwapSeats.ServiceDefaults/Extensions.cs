@@ -76,6 +76,12 @@ public static class Extensions
         {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
         }
+        else
+        {
+            // Nothing would read the spans: create them for their ids only (the traceparent still travels with every
+            // request and event), without recording a tag or timing of any.
+            builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.SetSampler(new AlwaysOffSampler()));
+        }
 
         return builder;
     }

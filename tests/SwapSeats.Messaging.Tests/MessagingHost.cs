@@ -21,9 +21,9 @@ public sealed class MessagingHost : IAsyncDisposable
 
     public HandlerProbe Probe => Host.Services.GetRequiredService<HandlerProbe>();
 
-    public static async Task<string> CreateDatabaseAsync()
+    public static async Task<string> CreateDatabaseAsync(PostgresServer? server = null)
     {
-        var postgres = await PostgresServer.SharedAsync();
+        var postgres = server ?? await PostgresServer.SharedAsync();
         var connectionString = await postgres.CreateDatabaseAsync("messaging");
         await using var db = new TestDb(new DbContextOptionsBuilder<TestDb>().UseNpgsql(connectionString).Options);
         await db.Database.EnsureCreatedAsync();

@@ -49,6 +49,9 @@ public sealed class HandlerProbe
 
     public Func<string, bool> FailsOnTitle { get; init; } = _ => false;
 
+    /// <summary>Runs in the handler before it touches the database (a test takes the database away here).</summary>
+    public Func<string, Task> BeforeHandling { get; init; } = _ => Task.CompletedTask;
+
     public ConcurrentDictionary<string, int> Attempts { get; } = new();
 
     public ConcurrentBag<ActivityTraceId> TraceIds { get; } = new();
@@ -68,6 +71,8 @@ public sealed class TicketCreatedHandler(TestDb db, HandlerProbe probe) : IEvent
         {
             throw new InvalidOperationException($"The handler refuses '{@event.Title}'.");
         }
+
+        await probe.BeforeHandling(@event.Title);
 
         var current = await db.Tickets.FindAsync([@event.Id], cancellationToken);
         var check = Versioned.Check(current?.Version, @event.Version);

@@ -82,9 +82,14 @@ public sealed class PostgresServer
     /// <summary>Stops the server abruptly (as a crash would) and starts it again on the same port and data.</summary>
     public async Task RestartAsync()
     {
-        await AsPostgresAsync(_pgCtl, ["-D", _dataDir, "-m", "immediate", "-w", "stop"]);
+        await CrashAsync();
         await StartProcessAsync();
     }
+
+    /// <summary>Stops the server abruptly, as a crash would; <see cref="StartAgainAsync"/> brings it back.</summary>
+    public Task CrashAsync() => AsPostgresAsync(_pgCtl, ["-D", _dataDir, "-m", "immediate", "-w", "stop"]);
+
+    public Task StartAgainAsync() => StartProcessAsync();
 
     private async Task StopAndDeleteAsync()
     {

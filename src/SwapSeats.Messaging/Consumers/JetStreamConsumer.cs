@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,43 +10,87 @@ using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
 using Npgsql;
 using SwapSeats.Contracts;
-using SwapSeats.ServiceDefaults;
 using SwapSeats.Messaging.Inbox;
+using SwapSeats.ServiceDefaults;
 
 namespace SwapSeats.Messaging.Consumers;
 
-/// <summary>
-/// A durable JetStream consumer (<c>{service}-{subject}</c>) feeding one handler. Replicas of a service share the
-/// durable consumer and so split the messages. Each message: one DI scope, one transaction holding the effect and the
-/// inbox record, then the ack. Duplicates are acked without effect; early ones come back after a delay; failures are
-/// retried with backoff and, after <see cref="MessagingOptions.MaxDeliver"/> deliveries, parked in the dead-letter stream
-/// so the messages behind them keep flowing.
-/// </summary>
-public sealed partial class JetStreamConsumer<TContext, TEvent, THandler>(
-    IServiceScopeFactory scopes, NatsBus bus, IOptions<MessagingOptions> options, TimeProvider time,
-    ILogger<JetStreamConsumer<TContext, TEvent, THandler>> logger) : BackgroundService
-    where TContext : DbContext
-    where TEvent : IIntegrationEvent
-    where THandler : class, IEventHandler<TEvent>
+/// <summary>Names and headers shared by every consumer.</summary>
+public static class JetStreamConsumer
 {
     public const string ErrorHeader = "SwapSeats-Error";
     public const string ConsumerHeader = "SwapSeats-Consumer";
     public const string SubjectHeader = "SwapSeats-Subject";
     public const string DeliveriesHeader = "SwapSeats-Deliveries";
 
-    private readonly MessagingOptions _options = options.Value;
+    /// <summary>The durable consumer of one service for one source: <c>{service}-{source}</c>, e.g. <c>payments-order</c>.</summary>
+    public static string DurableName(string service, string source) => $"{service}-{source}";
+
+    /// <summary>
+    /// What the inbox calls a subject's handler: <c>{service}-{subject}</c>, the name of the per-subject durable consumers
+    /// this service had before. Kept, so inbox records written then and now stop the same redeliveries.
+    /// </summary>
+    public static string InboxName(string service, string subject) => $"{service}-{subject.Replace('.', '-')}";
+
+    /// <summary>The publishing service a subject belongs to: its first token (<c>order</c> of <c>order.created</c>).</summary>
+    public static string SourceOf(string subject) => subject[..subject.IndexOf('.')];
+}
+
+/// <summary>How one subject's messages are read and applied.</summary>
+internal sealed class EventRoute
+{
+    public required string Subject { get; init; }
+
+    public required string InboxName { get; init; }
+
+    public required Func<byte[], IntegrationEvent> Deserialize { get; init; }
+
+    public required Func<IServiceProvider, IntegrationEvent, CancellationToken, Task<HandleResult>> Handle { get; init; }
+}
+
+/// <summary>
+/// One durable JetStream consumer per service and source (<c>{service}-{source}</c> on <c>{source}.&gt;</c>), so a
+/// service reads each source's events in the order they were published. Replicas share it and split the messages.
+/// Messages are applied in pulled batches: one DI scope, one transaction, one inbox query for the whole batch, each
+/// effect and its inbox record flushed in stream order, one commit, then the acks. When a batch fails it is applied
+/// again one message at a time, so only a poison message is retried and, after <see cref="MessagingOptions.MaxDeliver"/>
+/// deliveries, parked in the dead-letter stream while the messages behind it keep flowing. Duplicates are acked
+/// without effect; early ones come back after a delay.
+/// </summary>
+internal sealed partial class JetStreamConsumer<TContext> : BackgroundService where TContext : DbContext
+{
+    private const int BatchSize = 100;
 
     // Short pulls with heartbeats: after NATS restarts, a lost pull request is noticed in seconds, not at its expiry.
     private static readonly NatsJSConsumeOpts ConsumeOptions = new()
     {
-        MaxMsgs = 100,
+        MaxMsgs = 200,
         Expires = TimeSpan.FromSeconds(5),
         IdleHeartbeat = TimeSpan.FromSeconds(1),
     };
 
-    public string Name { get; } = DurableName(options.Value.ServiceName, TEvent.Subject);
+    private readonly IServiceScopeFactory _scopes;
+    private readonly NatsBus _bus;
+    private readonly MessagingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _source;
+    private readonly IReadOnlyDictionary<string, EventRoute> _routes;
 
-    public static string DurableName(string service, string subject) => $"{service}-{subject.Replace('.', '-')}";
+    public JetStreamConsumer(string source, IReadOnlyDictionary<string, EventRoute> routes, IServiceScopeFactory scopes, NatsBus bus,
+        IOptions<MessagingOptions> options, TimeProvider time, ILogger<JetStreamConsumer<TContext>> logger)
+    {
+        _source = source;
+        _routes = routes;
+        _scopes = scopes;
+        _bus = bus;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        Name = JetStreamConsumer.DurableName(_options.ServiceName, source);
+    }
+
+    public string Name { get; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -54,25 +99,9 @@ public sealed partial class JetStreamConsumer<TContext, TEvent, THandler>(
         {
             try
             {
-                await bus.EnsureStreamsAsync(stoppingToken);
-                var consumer = await bus.JetStream.CreateOrUpdateConsumerAsync(Subjects.EventStream, new ConsumerConfig(Name)
-                {
-                    DurableName = Name,
-                    FilterSubject = TEvent.Subject,
-                    AckPolicy = ConsumerConfigAckPolicy.Explicit,
-                    DeliverPolicy = ConsumerConfigDeliverPolicy.All,
-                    AckWait = _options.AckWait,
-                    // Redelivery is ours to bound (dead-letter after MaxDeliver); the server never drops silently.
-                    MaxDeliver = -1,
-                    MaxAckPending = 1000,
-                }, stoppingToken);
+                var consumer = await OpenAsync(stoppingToken);
                 failures = 0;
-
-                await foreach (var message in consumer.ConsumeAsync<byte[]>(opts: ConsumeOptions, cancellationToken: stoppingToken))
-                {
-                    await ProcessAsync(message, stoppingToken);
-                    failures = 0;
-                }
+                await ConsumeInBatchesAsync(consumer, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -82,131 +111,349 @@ public sealed partial class JetStreamConsumer<TContext, TEvent, THandler>(
             {
                 failures++;
                 var delay = _options.RetryDelay(failures);
-                LogConsumerFailed(logger, ex, Name, delay);
-                await Task.Delay(delay, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                LogConsumerFailed(_logger, ex, Name, delay);
+                await Task.Delay(delay, _time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
     }
 
-    private async Task ProcessAsync(INatsJSMsg<byte[]> message, CancellationToken cancellationToken)
+    private ConsumerConfig Config(ulong? startSequence) => new(Name)
     {
-        var deliveries = (int)(message.Metadata?.NumDelivered ?? 1);
-        MessagingTelemetry.SetConsumerLag(Name, (long)(message.Metadata?.NumPending ?? 0));
-        string? traceParent = null;
-        if (message.Headers is not null && message.Headers.TryGetValue(NatsBus.TraceParentHeader, out var values))
-        {
-            traceParent = values.ToString();
-        }
+        DurableName = Name,
+        FilterSubject = $"{_source}.>",
+        AckPolicy = ConsumerConfigAckPolicy.Explicit,
+        DeliverPolicy = startSequence is null ? ConsumerConfigDeliverPolicy.All : ConsumerConfigDeliverPolicy.ByStartSequence,
+        OptStartSeq = startSequence ?? 0,
+        AckWait = _options.AckWait,
+        // Redelivery is ours to bound (dead-letter after MaxDeliver); the server never drops silently.
+        MaxDeliver = -1,
+        MaxAckPending = 1000,
+    };
 
-        using var activity = MessagingTelemetry.Source.StartActivity($"{message.Subject} process", ActivityKind.Consumer,
-            MessagingTelemetry.ParentFrom(traceParent));
-        activity?.SetTag("messaging.system", "nats");
-        activity?.SetTag("messaging.consumer.group.name", Name);
-
-        TEvent @event;
+    /// <summary>
+    /// The durable consumer, created on first use. A service that ran the older per-subject consumers
+    /// (<c>{service}-{subject}</c>) moves over without losing or re-applying a message: the new consumer starts at the
+    /// lowest of their ack floors, the inbox (which keeps the per-subject names) turns what they had already applied
+    /// above that floor into no-ops, and the old consumers are deleted.
+    /// </summary>
+    private async Task<INatsJSConsumer> OpenAsync(CancellationToken cancellationToken)
+    {
+        await _bus.EnsureStreamsAsync(cancellationToken);
         try
         {
-            @event = EventJson.Deserialize<TEvent>(message.Data);
+            var existing = await _bus.JetStream.GetConsumerAsync(Subjects.EventStream, Name, cancellationToken);
+            // Settings such as AckWait may change between releases; the start position cannot, and is not touched.
+            var config = Config(null);
+            config.DeliverPolicy = existing.Info.Config.DeliverPolicy;
+            config.OptStartSeq = existing.Info.Config.OptStartSeq;
+            return await _bus.JetStream.CreateOrUpdateConsumerAsync(Subjects.EventStream, config, cancellationToken);
         }
-        catch (JsonException ex)
+        catch (NatsJSApiException ex) when (ex.Error.Code == 404)
         {
-            // Retrying cannot make a malformed payload readable.
-            await DeadLetterAsync(message, deliveries, ex, cancellationToken);
-            return;
         }
 
-        activity?.SetTag("messaging.message.id", @event.EventId.ToString());
-        HandleResult result;
+        ulong? start = null;
+        var legacy = new List<string>();
+        foreach (var route in _routes.Values)
+        {
+            try
+            {
+                var old = await _bus.JetStream.GetConsumerAsync(Subjects.EventStream, route.InboxName, cancellationToken);
+                var floor = old.Info.AckFloor.StreamSeq + 1;
+                start = start is null ? floor : Math.Min(start.Value, floor);
+                legacy.Add(route.InboxName);
+            }
+            catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+            {
+            }
+        }
+
+        var created = await _bus.JetStream.CreateOrUpdateConsumerAsync(Subjects.EventStream, Config(start), cancellationToken);
+        foreach (var name in legacy)
+        {
+            await _bus.JetStream.DeleteConsumerAsync(Subjects.EventStream, name, cancellationToken);
+            LogMigrated(_logger, name, Name, start ?? 0);
+        }
+
+        return created;
+    }
+
+    private async Task ConsumeInBatchesAsync(INatsJSConsumer consumer, CancellationToken stoppingToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var channel = Channel.CreateBounded<INatsJSMsg<byte[]>>(new BoundedChannelOptions(ConsumeOptions.MaxMsgs!.Value) { SingleReader = true, SingleWriter = true });
+        var reader = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var message in consumer.ConsumeAsync<byte[]>(opts: ConsumeOptions, cancellationToken: stop.Token))
+                {
+                    await channel.Writer.WriteAsync(message, stop.Token);
+                }
+
+                channel.Writer.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                channel.Writer.TryComplete(ex);
+            }
+        }, CancellationToken.None);
+
         try
         {
-            result = await ApplyOnceAsync(@event, cancellationToken);
+            var batch = new List<INatsJSMsg<byte[]>>(BatchSize);
+            while (await channel.Reader.WaitToReadAsync(stoppingToken))
+            {
+                // Whatever has arrived, up to a batch: one message under light load, many under a rush.
+                while (batch.Count < BatchSize && channel.Reader.TryRead(out var message))
+                {
+                    batch.Add(message);
+                }
+
+                await ProcessAsync(batch, stoppingToken);
+                batch.Clear();
+            }
+
+            await channel.Reader.Completion; // rethrows what ended the pull loop, so the consumer is reopened
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await reader.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>A received message with what became of it.</summary>
+    private sealed class Item(INatsJSMsg<byte[]> message, EventRoute? route)
+    {
+        public INatsJSMsg<byte[]> Message { get; } = message;
+
+        public EventRoute? Route { get; } = route;
+
+        public IntegrationEvent? Event { get; set; }
+
+        public HandleResult? Result { get; set; }
+
+        /// <summary>Its handler, or the flush of what the handler did, threw.</summary>
+        public bool Failed { get; set; }
+
+        public int Deliveries => (int)(Message.Metadata?.NumDelivered ?? 1);
+
+        public string? TraceParent => Message.Headers is not null && Message.Headers.TryGetValue(NatsBus.TraceParentHeader, out var values)
+            ? values.ToString()
+            : null;
+    }
+
+    private async Task ProcessAsync(List<INatsJSMsg<byte[]>> messages, CancellationToken cancellationToken)
+    {
+        MessagingTelemetry.SetConsumerLag(Name, (long)(messages[^1].Metadata?.NumPending ?? 0));
+        var items = new List<Item>(messages.Count);
+        foreach (var message in messages)
+        {
+            var item = new Item(message, _routes.GetValueOrDefault(message.Subject));
+            if (item.Route is null)
+            {
+                // Another event of this source that this service has no use for.
+                await message.AckAsync(cancellationToken: cancellationToken);
+                continue;
+            }
+
+            try
+            {
+                item.Event = item.Route.Deserialize(message.Data ?? []);
+                items.Add(item);
+            }
+            catch (JsonException ex)
+            {
+                // Retrying cannot make a malformed payload readable.
+                await DeadLetterAsync(message, item.Deliveries, ex, cancellationToken);
+            }
+        }
+
+        if (items.Count > 0)
+        {
+            await ApplyAndSettleAsync(items, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Applies a run of messages in one transaction and settles each. When one of them fails, the run is split around it:
+    /// the messages before it are applied again without it, it alone is retried later (or dead-lettered), and the ones
+    /// after it go on — so a poison message costs its neighbours one rolled-back attempt, never a retry of their own.
+    /// </summary>
+    private async Task ApplyAndSettleAsync(List<Item> items, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ApplyAsync(items, cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            if (TransientFailures.IsDatabaseUnavailable(ex))
+            var failing = items.FindIndex(i => i.Failed);
+            foreach (var item in items)
             {
-                // Not the message's fault: it waits for the database however long that takes, and is never dead-lettered.
-                LogDatabaseUnavailable(logger, ex, Name, @event.EventId);
-                await message.NakAsync(new AckOpts { NakDelay = _options.RetryDelay(deliveries) }, cancellationToken);
+                item.Result = null;
+                item.Failed = false;
+            }
+
+            if (items.Count == 1)
+            {
+                await FailedAsync(items[0], ex, cancellationToken);
                 return;
             }
 
-            if (deliveries >= _options.MaxDeliver)
+            LogBatchFailed(_logger, ex, Name, items.Count);
+            if (failing < 0)
             {
-                await DeadLetterAsync(message, deliveries, ex, cancellationToken);
+                // Not any one message's doing (the commit failed, the database went away before the first handler).
+                foreach (var item in items)
+                {
+                    await ApplyAndSettleAsync([item], cancellationToken);
+                }
+
+                return;
             }
-            else
+
+            if (failing > 0)
             {
-                LogHandlerFailed(logger, ex, Name, @event.EventId, deliveries);
-                await message.NakAsync(new AckOpts { NakDelay = _options.RetryDelay(deliveries) }, cancellationToken);
+                await ApplyAndSettleAsync(items[..failing], cancellationToken);
+            }
+
+            await FailedAsync(items[failing], ex, cancellationToken);
+            if (failing + 1 < items.Count)
+            {
+                await ApplyAndSettleAsync(items[(failing + 1)..], cancellationToken);
             }
 
             return;
         }
 
-        MessagingTelemetry.Processed.Add(1, new KeyValuePair<string, object?>("consumer", Name),
-            new KeyValuePair<string, object?>("outcome", result.ToString()));
-        if (result == HandleResult.RetryLater)
+        foreach (var item in items)
         {
-            if (deliveries >= _options.MaxEarlyDeliveries)
+            await SettleAsync(item, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Applies the items in one transaction: the inbox is asked once for all of them, then each effect and its inbox
+    /// record are flushed in stream order (so each handler sees what the ones before it did), and one commit makes all
+    /// of it durable at once. Nothing is acked here; on any exception nothing is committed.
+    /// </summary>
+    private async Task ApplyAsync(List<Item> items, CancellationToken cancellationToken)
+    {
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // The batch's transaction is the unit of failure; a savepoint per SaveChanges would only add round trips.
+        db.Database.AutoSavepointsEnabled = false;
+        var ids = items.Select(i => i.Event!.EventId).Distinct().ToList();
+        var names = items.Select(i => i.Route!.InboxName).Distinct().ToList();
+        var applied = (await db.Set<InboxMessage>()
+                .Where(m => ids.Contains(m.EventId) && names.Contains(m.Consumer))
+                .Select(m => new { m.Consumer, m.EventId })
+                .ToListAsync(cancellationToken))
+            .Select(m => (m.Consumer, m.EventId))
+            .ToHashSet();
+
+        foreach (var item in items)
+        {
+            var key = (item.Route!.InboxName, item.Event!.EventId);
+            if (!applied.Add(key))
             {
-                await DeadLetterAsync(message, deliveries,
+                item.Result = HandleResult.Ignored; // applied before, or earlier in this batch
+                continue;
+            }
+
+            item.Failed = true; // until its effect is flushed
+            using (var activity = MessagingTelemetry.Source.StartActivity($"{item.Message.Subject} process", ActivityKind.Consumer,
+                       MessagingTelemetry.ParentFrom(item.TraceParent)))
+            {
+                activity?.SetTag("messaging.system", "nats");
+                activity?.SetTag("messaging.consumer.group.name", Name);
+                activity?.SetTag("messaging.message.id", item.Event.EventId.ToString());
+                item.Result = await item.Route.Handle(scope.ServiceProvider, item.Event, cancellationToken);
+            }
+
+            if (item.Result == HandleResult.RetryLater)
+            {
+                // Too early: nothing of it may be saved. What earlier items did is flushed already.
+                applied.Remove(key);
+                db.ChangeTracker.Clear();
+                item.Failed = false;
+                continue;
+            }
+
+            db.Set<InboxMessage>().Add(new InboxMessage(item.Route.InboxName, item.Event.EventId, _time.GetUtcNow()));
+            await db.SaveChangesAsync(cancellationToken);
+            item.Failed = false;
+            // The next handler starts from the database, as if alone; its reads see this one's writes (same transaction).
+            db.ChangeTracker.Clear();
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Acks what was applied or ignored, sends back what came too early.</summary>
+    private async Task SettleAsync(Item item, CancellationToken cancellationToken)
+    {
+        MessagingTelemetry.Processed.Add(1, new KeyValuePair<string, object?>("consumer", Name),
+            new KeyValuePair<string, object?>("outcome", item.Result.ToString()));
+        if (item.Result == HandleResult.RetryLater)
+        {
+            if (item.Deliveries >= _options.MaxEarlyDeliveries)
+            {
+                await DeadLetterAsync(item.Message, item.Deliveries,
                     new InvalidOperationException("The event stayed ahead of its version for too long."), cancellationToken);
                 return;
             }
 
-            await message.NakAsync(new AckOpts { NakDelay = TimeSpan.FromMilliseconds(Math.Min(1000, 20 * deliveries)) }, cancellationToken);
+            await item.Message.NakAsync(new AckOpts { NakDelay = TimeSpan.FromMilliseconds(Math.Min(1000, 20 * item.Deliveries)) }, cancellationToken);
             return;
         }
 
-        await message.AckAsync(cancellationToken: cancellationToken);
+        await item.Message.AckAsync(cancellationToken: cancellationToken);
     }
 
-    /// <summary>The effect and the inbox record in one transaction; a duplicate changes nothing.</summary>
-    internal async Task<HandleResult> ApplyOnceAsync(TEvent @event, CancellationToken cancellationToken)
+    /// <summary>One message failed on its own: retried later, or dead-lettered once it has failed often enough.</summary>
+    private async Task FailedAsync(Item item, Exception error, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<TContext>();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (await db.Set<InboxMessage>().AnyAsync(m => m.Consumer == Name && m.EventId == @event.EventId, cancellationToken))
-        {
-            return HandleResult.Ignored;
-        }
-
-        var result = await scope.ServiceProvider.GetRequiredService<THandler>().HandleAsync(@event, cancellationToken);
-        if (result == HandleResult.RetryLater)
-        {
-            await transaction.RollbackAsync(cancellationToken);
-            return result;
-        }
-
-        db.Set<InboxMessage>().Add(new InboxMessage(Name, @event.EventId, time.GetUtcNow()));
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } unique
-                                           && unique.TableName == "inbox_messages")
+        if (error is DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, TableName: "inbox_messages" } })
         {
             // Another replica applied the same event concurrently (a redelivery raced the first delivery).
-            return HandleResult.Ignored;
+            item.Result = HandleResult.Ignored;
+            await SettleAsync(item, cancellationToken);
+            return;
         }
 
-        return result;
+        if (TransientFailures.IsDatabaseUnavailable(error))
+        {
+            // Not the message's fault: it waits for the database however long that takes, and is never dead-lettered.
+            LogDatabaseUnavailable(_logger, error, Name, item.Event!.EventId);
+            await item.Message.NakAsync(new AckOpts { NakDelay = _options.RetryDelay(item.Deliveries) }, cancellationToken);
+            return;
+        }
+
+        if (item.Deliveries >= _options.MaxDeliver)
+        {
+            await DeadLetterAsync(item.Message, item.Deliveries, error, cancellationToken);
+            return;
+        }
+
+        LogHandlerFailed(_logger, error, Name, item.Event!.EventId, item.Deliveries);
+        await item.Message.NakAsync(new AckOpts { NakDelay = _options.RetryDelay(item.Deliveries) }, cancellationToken);
     }
 
     private async Task DeadLetterAsync(INatsJSMsg<byte[]> message, int deliveries, Exception error, CancellationToken cancellationToken)
     {
-        LogDeadLettered(logger, error, Name, message.Subject, deliveries);
+        LogDeadLettered(_logger, error, Name, message.Subject, deliveries);
         var sequence = message.Metadata?.Sequence.Stream ?? 0;
-        await bus.PublishAsync(Subjects.DeadLetter(Name, message.Subject), Guid.Empty, message.Data ?? [], traceParent: null, cancellationToken,
+        await _bus.PublishAsync(Subjects.DeadLetter(Name, message.Subject), Guid.Empty, message.Data ?? [], traceParent: null, cancellationToken,
             extraHeaders:
             [
-                new(ConsumerHeader, Name),
-                new(SubjectHeader, message.Subject),
-                new(DeliveriesHeader, deliveries.ToString()),
-                new(ErrorHeader, $"{error.GetType().Name}: {error.Message}".ReplaceLineEndings(" ")),
+                new(JetStreamConsumer.ConsumerHeader, Name),
+                new(JetStreamConsumer.SubjectHeader, message.Subject),
+                new(JetStreamConsumer.DeliveriesHeader, deliveries.ToString()),
+                new(JetStreamConsumer.ErrorHeader, $"{error.GetType().Name}: {error.Message}".ReplaceLineEndings(" ")),
             ],
             msgId: $"{Name}:{sequence}");
         await message.AckTerminateAsync(cancellationToken: cancellationToken);
@@ -215,6 +462,12 @@ public sealed partial class JetStreamConsumer<TContext, TEvent, THandler>(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer {Consumer} failed; restarting in {Delay}")]
     private static partial void LogConsumerFailed(ILogger logger, Exception exception, string consumer, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consumer {Consumer} replaces {Legacy}, starting at stream sequence {Start}")]
+    private static partial void LogMigrated(ILogger logger, string legacy, string consumer, ulong start);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consumer {Consumer}: a batch of {Count} failed; applying its messages one at a time")]
+    private static partial void LogBatchFailed(ILogger logger, Exception exception, string consumer, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer {Consumer} cannot reach its database for event {EventId}; it will be retried")]
     private static partial void LogDatabaseUnavailable(ILogger logger, Exception exception, string consumer, Guid eventId);

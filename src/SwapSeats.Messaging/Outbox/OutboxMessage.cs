@@ -35,6 +35,4 @@ public sealed class OutboxMessage
         TraceParent = Activity.Current?.Id,
         CreatedAt = @event.OccurredAt,
     };
-
-    public void MarkSent(DateTimeOffset at) => SentAt ??= at;
 }

@@ -10,8 +10,8 @@ using SwapSeats.Messaging.Inbox;
 namespace SwapSeats.Messaging.Outbox;
 
 /// <summary>
-/// Drains the outbox into JetStream in commit order: publishes each pending row with its event id as
-/// <c>Nats-Msg-Id</c>, waits for the ack, marks it sent. While NATS is away it retries with backoff; a crash between
+/// Drains the outbox into JetStream in commit order: publishes a batch of pending rows pipelined, each with its event
+/// id as <c>Nats-Msg-Id</c>, then checks the acks in order and marks the acknowledged ones sent in one statement. While NATS is away it retries with backoff; a crash between
 /// publish and mark only causes a re-publish, which the stream drops as a duplicate. Rows are claimed with
 /// <c>FOR UPDATE SKIP LOCKED</c>, so replicas of one service never publish the same row concurrently.
 /// </summary>
@@ -52,7 +52,7 @@ public sealed partial class OutboxRelay<TContext>(
         }
     }
 
-    /// <summary>Publishes one batch; true when a full batch went out and more may be waiting.</summary>
+    /// <summary>Publishes one batch, pipelined; true when a full batch went out and more may be waiting.</summary>
     internal async Task<bool> PublishBatchAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -60,6 +60,7 @@ public sealed partial class OutboxRelay<TContext>(
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var batch = await db.Set<OutboxMessage>()
             .FromSql($"SELECT * FROM outbox_messages WHERE sent_at IS NULL ORDER BY id LIMIT {_options.OutboxBatchSize} FOR UPDATE SKIP LOCKED")
+            .AsNoTracking()
             .ToListAsync(cancellationToken);
         if (batch.Count == 0)
         {
@@ -67,26 +68,17 @@ public sealed partial class OutboxRelay<TContext>(
             return false;
         }
 
-        Exception? failure = null;
-        var sent = 0;
-        foreach (var message in batch)
+        var (sent, failure) = await bus.PublishBatchAsync(
+            batch.Select(m => (m.Subject, m.EventId, Encoding.UTF8.GetBytes(m.Payload), m.TraceParent)).ToList(), cancellationToken);
+        if (sent > 0)
         {
-            try
-            {
-                await bus.PublishAsync(message.Subject, message.EventId, Encoding.UTF8.GetBytes(message.Payload), message.TraceParent, cancellationToken);
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                // Stop at the first failure: later rows must not overtake it.
-                failure = ex;
-                break;
-            }
-
-            message.MarkSent(time.GetUtcNow());
-            sent++;
+            // One statement marks the acknowledged prefix: later rows must not overtake a failed one.
+            var ids = batch.Take(sent).Select(m => m.Id).ToList();
+            var now = time.GetUtcNow();
+            await db.Set<OutboxMessage>().Where(m => ids.Contains(m.Id))
+                .ExecuteUpdateAsync(set => set.SetProperty(m => m.SentAt, now), cancellationToken);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         MessagingTelemetry.Published.Add(sent, new KeyValuePair<string, object?>("service", _options.ServiceName));
         // The backlog gauge: a short batch that all went out emptied the outbox as far as this replica can see, so the

@@ -61,6 +61,15 @@ public static class OrdersApi
         var now = time.GetUtcNow();
         var order = Order.Place(buyerId, ticket, now, options.Value.ReservationWindow);
         var response = OrderDto.From(order);
+        // A rush on one ticket: once the winner has committed, every later buyer learns it from this one read instead of
+        // queueing on the unique index. It only ever refuses; the index still decides between simultaneous arrivals.
+        if (await db.Orders.AsNoTracking().AnyAsync(o => o.TicketId == ticketId
+                && (o.Status == OrderStatuses.Complete
+                    || ((o.Status == OrderStatuses.Created || o.Status == OrderStatuses.AwaitingPayment) && o.ExpiresAt > now)), cancellationToken))
+        {
+            throw new DomainException("Ticket is already reserved");
+        }
+
         var record = idempotencyKey is null
             ? null
             : new IdempotentRequest(buyerId, idempotencyKey, fingerprint, order.Id, JsonSerializer.Serialize(response, ResponseJson), now);
