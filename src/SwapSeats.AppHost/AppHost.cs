@@ -32,9 +32,16 @@ var forwarded = Environment.GetEnvironmentVariables().Keys.Cast<string>()
     .Where(name => forwardedPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)))
     .ToList();
 
+// Locally every process shares the machine's cores: workstation GC (one heap, no GC thread per core in each of eight
+// processes) and thread-pool workers that sleep instead of spinning when idle. In Kubernetes a pod has its own CPU
+// limit and the runtime's defaults (server GC sized to that limit) apply; see README "Runtime settings".
+static IResourceBuilder<ProjectResource> CoLocated(IResourceBuilder<ProjectResource> project) => project
+    .WithEnvironment("DOTNET_gcServer", "0")
+    .WithEnvironment("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0");
+
 IResourceBuilder<ProjectResource> Service<TProject>(string name) where TProject : IProjectMetadata, new()
 {
-    var service = builder.AddProject<TProject>(name, launchProfileName: null)
+    var service = CoLocated(builder.AddProject<TProject>(name, launchProfileName: null))
         // Direct ports, no DCP proxy in between: one hop less, and the gateway is the only public entry anyway.
         .WithHttpEndpoint(isProxied: false)
         .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
@@ -61,7 +68,7 @@ Service<Projects.SwapSeats_Expiration>("expiration");
 var payments = Service<Projects.SwapSeats_Payments>("payments");
 
 // The UI has no database or bus: it calls the APIs (directly, not back through the gateway) with the user's session.
-var web = builder.AddProject<Projects.SwapSeats_Web>("web", launchProfileName: null)
+var web = CoLocated(builder.AddProject<Projects.SwapSeats_Web>("web", launchProfileName: null))
     .WithHttpEndpoint(isProxied: false)
     .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
     .WithEnvironment("Jwt__PublicKeyFile", publicKeyFile)
@@ -76,7 +83,7 @@ foreach (var (name, api) in new[] { ("auth", auth), ("tickets", tickets), ("orde
     web.WithEnvironment($"Web__Services__{name}", api.GetEndpoint("http")).WaitFor(api);
 }
 
-var gateway = builder.AddProject<Projects.SwapSeats_Gateway>("gateway", launchProfileName: null)
+var gateway = CoLocated(builder.AddProject<Projects.SwapSeats_Gateway>("gateway", launchProfileName: null))
     .WithHttpEndpoint(port: topology.HttpPort, isProxied: false)
     .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
     .WithHttpHealthCheck("/health/ready");

@@ -17,7 +17,49 @@ public sealed class CommitSignal<TEntity> where TEntity : class
         FullMode = BoundedChannelFullMode.DropWrite,
     });
 
-    public void Notify() => _channel.Writer.TryWrite(true);
+    private readonly Lock _lock = new();
+    private DateTimeOffset _earliest = DateTimeOffset.MaxValue;
+
+    /// <param name="dueAt">When the committed rows need the worker (<see cref="IDueAt"/>); the default: at once.</param>
+    public void Notify(DateTimeOffset? dueAt = null)
+    {
+        lock (_lock)
+        {
+            var due = dueAt ?? DateTimeOffset.MinValue;
+            _earliest = due < _earliest ? due : _earliest;
+        }
+
+        _channel.Writer.TryWrite(true);
+    }
+
+    /// <summary>
+    /// Sleeps until <paramref name="wakeAt"/>, or until rows are committed that are due before it. A commit of rows
+    /// due later (a reservation timer 15 minutes out) does not wake the worker: it would find nothing to do.
+    /// </summary>
+    public async Task WaitUntilAsync(DateTimeOffset wakeAt, TimeProvider time, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var remaining = wakeAt - time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            await WaitAsync(remaining, cancellationToken, time);
+            DateTimeOffset earliest;
+            lock (_lock)
+            {
+                earliest = _earliest;
+                _earliest = DateTimeOffset.MaxValue;
+            }
+
+            if (earliest < wakeAt)
+            {
+                return;
+            }
+        }
+    }
 
     /// <summary>Returns when notified, or after <paramref name="timeout"/> (measured by <paramref name="time"/>) at the latest.</summary>
     public async Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken, TimeProvider? time = null)
@@ -41,7 +83,7 @@ public sealed class CommitSignal<TEntity> where TEntity : class
 internal sealed class CommitSignalInterceptor<TEntity>(CommitSignal<TEntity> signal) : SaveChangesInterceptor, IDbTransactionInterceptor
     where TEntity : class
 {
-    private static readonly ConditionalWeakTable<DbContext, object> PendingSignal = new();
+    private static readonly ConditionalWeakTable<DbContext, StrongBox<DateTimeOffset>> PendingSignal = new();
 
     public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
         CancellationToken cancellationToken = default)
@@ -70,17 +112,37 @@ internal sealed class CommitSignalInterceptor<TEntity>(CommitSignal<TEntity> sig
 
     private static void Track(DbContext? context)
     {
-        if (context is not null && context.ChangeTracker.Entries<TEntity>().Any(e => e.State == EntityState.Added))
+        if (context is null)
         {
-            PendingSignal.AddOrUpdate(context, true);
+            return;
         }
+
+        // The earliest moment any added row needs the worker: now, unless the rows say when they fall due.
+        var earliest = DateTimeOffset.MaxValue;
+        foreach (var entry in context.ChangeTracker.Entries<TEntity>())
+        {
+            if (entry.State == EntityState.Added)
+            {
+                var due = entry.Entity is IDueAt dueAt ? dueAt.DueAt : DateTimeOffset.MinValue;
+                earliest = due < earliest ? due.Value : earliest;
+            }
+        }
+
+        if (earliest == DateTimeOffset.MaxValue)
+        {
+            return;
+        }
+
+        var pending = PendingSignal.GetValue(context, _ => new StrongBox<DateTimeOffset>(DateTimeOffset.MaxValue));
+        pending.Value = earliest < pending.Value ? earliest : pending.Value;
     }
 
     private void SignalIfCommitted(DbContext? context)
     {
-        if (context is not null && context.Database.CurrentTransaction is null && PendingSignal.Remove(context))
+        if (context is not null && context.Database.CurrentTransaction is null && PendingSignal.TryGetValue(context, out var due))
         {
-            signal.Notify();
+            PendingSignal.Remove(context);
+            signal.Notify(due.Value);
         }
     }
 
@@ -106,9 +168,10 @@ internal sealed class CommitSignalInterceptor<TEntity>(CommitSignal<TEntity> sig
 
     private void SignalAfterCommit(DbContext? context)
     {
-        if (context is not null && PendingSignal.Remove(context))
+        if (context is not null && PendingSignal.TryGetValue(context, out var due))
         {
-            signal.Notify();
+            PendingSignal.Remove(context);
+            signal.Notify(due.Value);
         }
     }
 
@@ -119,6 +182,13 @@ internal sealed class CommitSignalInterceptor<TEntity>(CommitSignal<TEntity> sig
             PendingSignal.Remove(context);
         }
     }
+}
+
+/// <summary>A row that needs its worker at a given moment (a timer at its due time), not as soon as it is committed.</summary>
+public interface IDueAt
+{
+    /// <summary>When the worker must look at this row; null: never (a tombstone).</summary>
+    DateTimeOffset? DueAt { get; }
 }
 
 public static class CommitSignalExtensions

@@ -35,6 +35,9 @@ public sealed class ServiceProcess(string project, IReadOnlyDictionary<string, s
         start.Environment["ASPNETCORE_URLS"] = BaseAddress.ToString();
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        // As the AppHost runs them locally: every process shares the cores (see AppHost.cs, CoLocated).
+        start.Environment["DOTNET_gcServer"] = "0";
+        start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         foreach (var (key, value) in environment)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

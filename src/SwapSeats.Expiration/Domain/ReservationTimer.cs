@@ -4,7 +4,7 @@ namespace SwapSeats.Expiration.Domain;
 /// When an order's reservation runs out. Pending until it fires or its order ends (cancelled or completed) first;
 /// finished rows are kept a while so a late or duplicate <c>order.created</c> cannot bring a timer back.
 /// </summary>
-public sealed class ReservationTimer
+public sealed class ReservationTimer : SwapSeats.Messaging.IDueAt
 {
     private ReservationTimer()
     {
@@ -14,6 +14,9 @@ public sealed class ReservationTimer
 
     /// <summary>Null for an order whose end was seen before its creation.</summary>
     public DateTimeOffset? ExpiresAt { get; private set; }
+
+    /// <summary>The scheduler is woken by a new timer only when it falls due before the scheduler's next look.</summary>
+    DateTimeOffset? SwapSeats.Messaging.IDueAt.DueAt => Status == TimerStatus.Pending ? ExpiresAt : null;
 
     public TimerStatus Status { get; private set; }
 

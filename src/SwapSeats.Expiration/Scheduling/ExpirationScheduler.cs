@@ -10,7 +10,8 @@ namespace SwapSeats.Expiration.Scheduling;
 
 /// <summary>
 /// Fires due timers as <c>expiration.complete</c> events (through the outbox, so NATS being down delays but never loses
-/// one). Sleeps until the next due timer; a newly committed timer wakes it, so a nearer one is never overslept.
+/// one). Sleeps until the next due timer; a newly committed timer that falls due before then wakes it, so a nearer one
+/// is never overslept (and the many timers due in 15 minutes wake nobody).
 /// Due rows are claimed with <c>FOR UPDATE SKIP LOCKED</c>: replicas share the work and never fire one timer twice.
 /// </summary>
 public sealed partial class ExpirationScheduler(
@@ -52,7 +53,7 @@ public sealed partial class ExpirationScheduler(
 
             if (sleep > TimeSpan.Zero)
             {
-                await newTimers.WaitAsync(sleep, stoppingToken, time);
+                await newTimers.WaitUntilAsync(time.GetUtcNow() + sleep, time, stoppingToken);
             }
         }
     }
