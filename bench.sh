@@ -3,6 +3,7 @@
 # PostgreSQL and nats-server, every service and the gateway. A few minutes on 2 cores. Report in artifacts/bench/.
 # Options: --buyers N (race, default 1000) --concurrency C (closed loop, 16) --seconds T (closed loop, 20)
 #          --rates 25,50,... (open model) --step-seconds S (10) --expiring K (50) --smoke
+#          --from artifacts/bench/report.json (re-render docs/benchmarks.md from a finished run, running nothing)
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/lib.sh

@@ -31,6 +31,9 @@ public sealed record BenchOptions
 
     public string? NotesPath { get; init; }
 
+    /// <summary>Render the write-up from this report.json instead of running the scenarios.</summary>
+    public string? FromReport { get; init; }
+
     /// <summary>A few seconds in all: what ./test.sh runs to keep the benchmark working.</summary>
     public static BenchOptions Smoke => new()
     {
@@ -54,6 +57,7 @@ public sealed record BenchOptions
                 "--doc" => options with { DocPath = args[i + 1] },
                 "--baseline" => options with { BaselinePath = args[i + 1] },
                 "--notes" => options with { NotesPath = args[i + 1] },
+                "--from" => options with { FromReport = args[i + 1] },
                 "--out" => options with { OutputDirectory = args[i + 1] },
                 _ => options,
             };

@@ -8,6 +8,16 @@ using SwapSeats.Testing;
 // Starts a throwaway system (its own PostgreSQL, nats-server, every service and the gateway, as the tests do),
 // runs the scenarios through the gateway and writes report.md, report.json and latency.svg.
 var options = BenchOptions.Parse(args);
+if (options.FromReport is not null)
+{
+    // Re-render the write-up from a finished run's report (e.g. after editing the notes), without running anything.
+    using var report = JsonDocument.Parse(await File.ReadAllTextAsync(options.FromReport));
+    using var baseline = options.BaselinePath is not null && File.Exists(options.BaselinePath) ? JsonDocument.Parse(await File.ReadAllTextAsync(options.BaselinePath)) : null;
+    var text = options.NotesPath is not null && File.Exists(options.NotesPath) ? await File.ReadAllTextAsync(options.NotesPath) : "";
+    await File.WriteAllTextAsync(options.DocPath ?? "docs/benchmarks.md", BenchDoc.Render(report.RootElement, baseline?.RootElement, text, options));
+    return 0;
+}
+
 var started = DateTimeOffset.UtcNow;
 Console.WriteLine($"Starting a system with a {options.ReservationWindow.TotalSeconds:F0} s reservation window ...");
 var system = new BenchSystem(options.ReservationWindow);
