@@ -67,6 +67,12 @@ public static class OrdersApi
                 && (o.Status == OrderStatuses.Complete
                     || ((o.Status == OrderStatuses.Created || o.Status == OrderStatuses.AwaitingPayment) && o.ExpiresAt > now)), cancellationToken))
         {
+            // The holder may be a concurrent retry of this very request that committed since the first look at the key.
+            if (idempotencyKey is not null && await ReplayAsync(db, buyerId, idempotencyKey, fingerprint, cancellationToken) is { } retried)
+            {
+                return retried;
+            }
+
             throw new DomainException("Ticket is already reserved");
         }
 
