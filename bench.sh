@@ -12,5 +12,7 @@ ensure_installed nats-server:nats-server postgresql:postgres
 dotnet build bench/SwapSeats.Bench -c Release -nologo -v quiet -clp:ErrorsOnly
 # A full run regenerates docs/benchmarks.md (before = docs/benchmarks-before.json, notes = docs/benchmarks-notes.md).
 doc=(--doc docs/benchmarks.md --baseline docs/benchmarks-before.json --notes docs/benchmarks-notes.md)
-for arg in "$@"; do [ "$arg" = --smoke ] && doc=(); done
+for arg in "$@"; do case "$arg" in --smoke|--only|--from) doc=() ;; esac; done
+# --from renders from a report: give it the write-up paths itself (the default ones unless told otherwise).
+for arg in "$@"; do [ "$arg" = --from ] && doc=(--doc docs/benchmarks.md --baseline docs/benchmarks-before.json --notes docs/benchmarks-notes.md); done
 exec dotnet run --no-build -c Release --project bench/SwapSeats.Bench -- "${doc[@]}" "$@"

@@ -31,6 +31,11 @@ public sealed record BenchOptions
 
     public string? NotesPath { get; init; }
 
+    /// <summary>Only these scenarios (race, throughput, open, propagation, expiration, ceilings); all when empty.</summary>
+    public string[] Only { get; init; } = [];
+
+    public bool Runs(string scenario) => Only.Length == 0 || Only.Contains(scenario);
+
     /// <summary>Render the write-up from this report.json instead of running the scenarios.</summary>
     public string? FromReport { get; init; }
 
@@ -57,6 +62,7 @@ public sealed record BenchOptions
                 "--doc" => options with { DocPath = args[i + 1] },
                 "--baseline" => options with { BaselinePath = args[i + 1] },
                 "--notes" => options with { NotesPath = args[i + 1] },
+                "--only" => options with { Only = args[i + 1].Split(',') },
                 "--from" => options with { FromReport = args[i + 1] },
                 "--out" => options with { OutputDirectory = args[i + 1] },
                 _ => options,

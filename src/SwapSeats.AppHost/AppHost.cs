@@ -33,11 +33,13 @@ var forwarded = Environment.GetEnvironmentVariables().Keys.Cast<string>()
     .ToList();
 
 // Locally every process shares the machine's cores: workstation GC (one heap, no GC thread per core in each of eight
-// processes) and thread-pool workers that sleep instead of spinning when idle. In Kubernetes a pod has its own CPU
-// limit and the runtime's defaults (server GC sized to that limit) apply; see README "Runtime settings".
+// processes), thread-pool workers that sleep instead of spinning when idle, and no profile-guided re-JIT (its extra
+// instrumented tier kept the JIT busy in seven processes for minutes after start: measured in docs/benchmarks.md).
+// In Kubernetes a pod has its own CPU limit and the runtime's defaults apply; see README "Runtime settings".
 static IResourceBuilder<ProjectResource> CoLocated(IResourceBuilder<ProjectResource> project) => project
     .WithEnvironment("DOTNET_gcServer", "0")
-    .WithEnvironment("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0");
+    .WithEnvironment("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0")
+    .WithEnvironment("DOTNET_TieredPGO", "0");
 
 IResourceBuilder<ProjectResource> Service<TProject>(string name) where TProject : IProjectMetadata, new()
 {

@@ -40,9 +40,9 @@ public static class Database
     }
 
     /// <summary>
-    /// The pool's settings unless the connection string says otherwise: a pooled connection is handed back as it is
-    /// (no <c>DISCARD ALL</c> round trip on every open: nothing here sets session state), and statements that recur
-    /// are prepared once per connection and kept.
+    /// The pool's settings unless the connection string says otherwise: at most 32 connections, a pooled connection is
+    /// handed back as it is (no <c>DISCARD ALL</c> round trip on every open: nothing here sets session state), and
+    /// statements that recur are prepared once per connection and kept.
     /// </summary>
     internal static string Tuned(string connectionString)
     {
@@ -50,6 +50,14 @@ public static class Database
         if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase))
         {
             settings.NoResetOnClose = true;
+        }
+
+        // A bounded pool: PostgreSQL runs only a few queries at once per core, so beyond a few dozen connections a rush
+        // only forks more backends (each costing milliseconds of CPU) and contends inside the server. Past this size a
+        // request waits in the service, which costs nothing, for a connection to come back.
+        if (!connectionString.Contains("Pool Size", StringComparison.OrdinalIgnoreCase))
+        {
+            settings.MaxPoolSize = 32;
         }
 
         if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))

@@ -37,7 +37,7 @@ public sealed class PostgresServer
             : null;
 
     public string ConnectionString(string database) =>
-        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Include Error Detail=true;Maximum Pool Size=200";
+        $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Include Error Detail=true";
 
     /// <summary>Creates an empty database with a unique name and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix)

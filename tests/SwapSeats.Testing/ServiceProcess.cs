@@ -38,6 +38,7 @@ public sealed class ServiceProcess(string project, IReadOnlyDictionary<string, s
         // As the AppHost runs them locally: every process shares the cores (see AppHost.cs, CoLocated).
         start.Environment["DOTNET_gcServer"] = "0";
         start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
+        start.Environment["DOTNET_TieredPGO"] = "0";
         foreach (var (key, value) in environment)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
