@@ -58,6 +58,17 @@ public static class BenchDoc
         md.AppendLine("`pg_stat_database`, each divided by the purchases completed.");
         md.AppendLine();
         CostTable(md, now, before, "throughput.cost");
+        if (now.TryGetProperty("throughput.topStatements", out var top))
+        {
+            md.AppendLine("The statements each database ran most often over that run, per purchase (`pg_stat_statements`, reset at its start):");
+            md.AppendLine();
+            foreach (var database in top.EnumerateObject())
+            {
+                md.AppendLine(Invariant, $"- **{database.Name}**: {string.Join("; ", database.Value.EnumerateArray().Select(q => $"`{q.GetString()!.Replace("`", "'", StringComparison.Ordinal)}`"))}");
+            }
+
+            md.AppendLine();
+        }
 
         md.AppendLine("## Open model: purchases arriving at a fixed rate");
         md.AppendLine();
