@@ -27,7 +27,7 @@ var nats = builder.AddExecutable("nats", "nats-server", topology.RepoRoot,
     .WithHealthCheck("nats-port");
 
 // Settings a developer gives ./run.sh (e.g. Orders__ReservationWindow=00:00:30) reach the services.
-string[] forwardedPrefixes = ["Auth__", "Tickets__", "Orders__", "Expiration__", "Payments__", "Web__", "Jwt__"];
+string[] forwardedPrefixes = ["Auth__", "Tickets__", "Orders__", "Expiration__", "Payments__", "Web__", "Gateway__", "Jwt__", "ForwardedHeaders__"];
 var forwarded = Environment.GetEnvironmentVariables().Keys.Cast<string>()
     .Where(name => forwardedPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)))
     .ToList();
@@ -53,7 +53,8 @@ IResourceBuilder<ProjectResource> Service<TProject>(string name) where TProject 
         .WithHttpHealthCheck("/health/ready")
         .WaitFor(postgres)
         .WaitFor(nats);
-    foreach (var variable in forwarded)
+    // Forwarded-header trust is the gateway's to configure: locally the services trust the gateway on loopback.
+    foreach (var variable in forwarded.Where(v => !v.StartsWith("ForwardedHeaders__", StringComparison.Ordinal)))
     {
         service.WithEnvironment(variable, Environment.GetEnvironmentVariable(variable));
     }
@@ -92,6 +93,11 @@ var gateway = CoLocated(builder.AddProject<Projects.SwapSeats_Gateway>("gateway"
 foreach (var (name, service) in new[] { ("auth", auth), ("tickets", tickets), ("orders", orders), ("payments", payments), ("web", web) })
 {
     gateway.WithEnvironment($"Gateway__Services__{name}", service.GetEndpoint("http")).WaitFor(service);
+}
+
+foreach (var variable in forwarded.Where(v => v.StartsWith("Gateway__", StringComparison.Ordinal) || v.StartsWith("ForwardedHeaders__", StringComparison.Ordinal)))
+{
+    gateway.WithEnvironment(variable, Environment.GetEnvironmentVariable(variable));
 }
 
 if (DemoSeeder.Enabled)

@@ -19,7 +19,11 @@ public static class GatewayRoutes
 
     public const string Web = "web";
 
-    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(IConfiguration services)
+    /// <summary>Sign-up and sign-in: what a password-guessing client calls, limited per client address.</summary>
+    public static readonly string[] CredentialPaths = ["/api/users/signup", "/api/users/signin"];
+
+    /// <param name="credentialsPolicy">The rate-limiter policy for <see cref="CredentialPaths"/>; null: unlimited.</param>
+    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(IConfiguration services, string? credentialsPolicy = null)
     {
         var routes = new List<RouteConfig>();
         var clusters = new List<ClusterConfig>();
@@ -30,6 +34,18 @@ public static class GatewayRoutes
                 ClusterId = service.Key,
                 Destinations = new Dictionary<string, DestinationConfig> { ["primary"] = new() { Address = service.Value! } },
             });
+
+            if (service.Key == "auth" && credentialsPolicy is not null)
+            {
+                // Exact paths rank above the service's catch-all, so these two carry the limit and nothing else does.
+                routes.AddRange(CredentialPaths.Select(path => new RouteConfig
+                {
+                    RouteId = "auth" + path.Replace('/', '-'),
+                    ClusterId = service.Key,
+                    Match = new RouteMatch { Path = path },
+                    RateLimiterPolicy = credentialsPolicy,
+                }));
+            }
 
             if (ApiPrefixes.TryGetValue(service.Key, out var prefix))
             {

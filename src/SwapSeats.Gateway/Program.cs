@@ -4,14 +4,16 @@ using SwapSeats.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults(authentication: false);
+builder.AddServiceDefaults(authentication: false, publicEdge: true);
 var services = builder.Configuration.GetSection("Gateway:Services");
-var (routes, clusters) = GatewayRoutes.Build(services);
+var authLimited = AuthRateLimit.AddAuthRateLimit(builder);
+var (routes, clusters) = GatewayRoutes.Build(services, authLimited ? AuthRateLimit.Policy : null);
 builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
 
 var app = builder.Build();
 
 app.UseServiceDefaults();
+app.UseRateLimiter();
 app.MapHealthChecks("/health/live");
 app.MapHealthChecks("/health/ready");
 

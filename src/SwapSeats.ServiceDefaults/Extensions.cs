@@ -19,7 +19,10 @@ namespace SwapSeats.ServiceDefaults;
 /// <summary>What every SwapSeats HTTP service shares: telemetry, health, errors, limits, sessions, OpenAPI.</summary>
 public static class Extensions
 {
-    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, bool authentication = true)
+    /// <param name="publicEdge">The process faces the internet (the gateway): it trusts no forwarded header unless
+    /// <c>ForwardedHeaders:KnownNetworks</c> / <c>KnownProxies</c> name who may send them. Behind it, services trust
+    /// the same settings or, when none are set, only loopback (where the gateway runs locally).</param>
+    public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, bool authentication = true, bool publicEdge = false)
     {
         builder.ConfigureOpenTelemetry();
 
@@ -35,13 +38,7 @@ public static class Extensions
         // A rush opens a thousand connections at once (buyers to the gateway, the gateway to a service). Kestrel's default
         // accept queue of 512 overflows, and every dropped connection waits out TCP's retransmission: 1 s, 3 s, 7 s.
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(options => options.Backlog = 4096);
-        builder.Services.Configure<ForwardedHeadersOptions>(options =>
-        {
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
-            // Services are reachable only through the gateway or the cluster network, whose proxies set these headers.
-            options.KnownIPNetworks.Clear();
-            options.KnownProxies.Clear();
-        });
+        builder.Services.Configure<ForwardedHeadersOptions>(options => TrustForwarders(options, builder.Configuration, publicEdge));
 
         if (authentication)
         {
@@ -51,6 +48,42 @@ public static class Extensions
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
+    }
+
+    /// <summary>
+    /// Who may tell this process, with <c>X-Forwarded-*</c>, that a request came over HTTPS or from another address:
+    /// exactly the configured networks and proxies (comma-separated: <c>ForwardedHeaders:KnownNetworks=10.0.0.0/8</c>);
+    /// without them nobody at the public edge, and loopback behind it.
+    /// </summary>
+    internal static void TrustForwarders(ForwardedHeadersOptions options, Microsoft.Extensions.Configuration.IConfiguration configuration, bool publicEdge)
+    {
+        options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+        static string[] List(string? value) => (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var networks = List(configuration["ForwardedHeaders:KnownNetworks"]);
+        var proxies = List(configuration["ForwardedHeaders:KnownProxies"]);
+        if (networks.Length == 0 && proxies.Length == 0)
+        {
+            // Behind the gateway: ASP.NET Core's default, loopback only. At the edge: nobody — which has to be said by
+            // applying no header at all, since empty proxy and network lists make the middleware trust every sender.
+            options.ForwardedHeaders = publicEdge ? ForwardedHeaders.None : options.ForwardedHeaders;
+            return;
+        }
+
+        options.KnownIPNetworks.Clear();
+        options.KnownProxies.Clear();
+        foreach (var network in networks)
+        {
+            options.KnownIPNetworks.Add(System.Net.IPNetwork.TryParse(network, out var parsed)
+                ? parsed
+                : throw new InvalidOperationException($"ForwardedHeaders:KnownNetworks: '{network}' is not a network in CIDR notation (e.g. 10.0.0.0/8)."));
+        }
+
+        foreach (var proxy in proxies)
+        {
+            options.KnownProxies.Add(System.Net.IPAddress.TryParse(proxy, out var parsed)
+                ? parsed
+                : throw new InvalidOperationException($"ForwardedHeaders:KnownProxies: '{proxy}' is not an IP address."));
+        }
     }
 
     public static IHostApplicationBuilder ConfigureOpenTelemetry(this IHostApplicationBuilder builder)

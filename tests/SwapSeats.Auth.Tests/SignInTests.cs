@@ -41,6 +41,19 @@ public sealed class SignInTests(AuthApp app) : IClassFixture<AuthApp>
     }
 
     [Fact]
+    public async Task A_burst_of_concurrent_wrong_passwords_gets_no_more_than_ten_tries()
+    {
+        var email = AuthApp.NewEmail();
+        await AuthApp.SignUp(app.Client(), email);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => AuthApp.SignIn(app.Client(), email, "wrong-password")));
+
+        Assert.Equal(10, answers.Count(a => a.StatusCode == HttpStatusCode.BadRequest));
+        Assert.Equal(40, answers.Count(a => a.StatusCode == HttpStatusCode.TooManyRequests));
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await AuthApp.SignIn(app.Client(), email)).StatusCode);
+    }
+
+    [Fact]
     public async Task The_eleventh_attempt_after_ten_failures_is_throttled_even_with_the_right_password()
     {
         var email = AuthApp.NewEmail();

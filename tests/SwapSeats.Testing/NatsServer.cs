@@ -61,6 +61,31 @@ public sealed class NatsServer : IAsyncDisposable
         {
             throw new InvalidOperationException($"nats-server exited with {process.ExitCode} on start");
         }
+
+        await WaitForJetStreamAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>
+    /// The port opens before JetStream answers: until it does, a stream or consumer request gets no responder and times
+    /// out (seen in CI as NatsJSApiNoResponseException). Ready means an account-info request has been answered.
+    /// </summary>
+    private async Task WaitForJetStreamAsync(TimeSpan timeout)
+    {
+        await using var connection = new NATS.Client.Core.NatsConnection(new NATS.Client.Core.NatsOpts { Url = Url, RequestTimeout = TimeSpan.FromSeconds(1) });
+        var jetStream = new NATS.Client.JetStream.NatsJSContext(connection);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                await jetStream.GetAccountInfoAsync();
+                return;
+            }
+            catch (Exception ex) when (DateTime.UtcNow < deadline && ex is NATS.Client.Core.NatsException or TimeoutException or OperationCanceledException)
+            {
+                await Task.Delay(50);
+            }
+        }
     }
 
     public async Task StopAsync()

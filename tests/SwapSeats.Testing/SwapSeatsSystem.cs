@@ -56,12 +56,21 @@ public class SwapSeatsSystem : IAsyncLifetime
         string[] apis = ["auth", "tickets", "orders", "payments"];
         Services["web"] = new ServiceProcess("SwapSeats.Web",
             common.Concat(apis.Select(api => KeyValuePair.Create($"Web:Services:{api}", (string?)Services[api].BaseAddress.ToString()))).ToDictionary());
-        Services["gateway"] = new ServiceProcess("SwapSeats.Gateway",
-            common.Concat(apis.Append("web").Select(name => KeyValuePair.Create($"Gateway:Services:{name}", (string?)Services[name].BaseAddress.ToString())))
-                .ToDictionary());
+        _common = common;
+        // The tests sign up far more users per minute from one address than a person would: no per-IP limit here
+        // (GatewayTests start their own gateway to test it).
+        Services["gateway"] = NewGateway(new() { ["Gateway:AuthRequestsPerMinute"] = "0" });
         Gateway = Services["gateway"];
         await Task.WhenAll(Services.Values.Select(service => service.StartAsync()));
     }
+
+    private Dictionary<string, string?> _common = [];
+
+    /// <summary>A gateway process (not started) in front of this system's services, with settings of its own.</summary>
+    public ServiceProcess NewGateway(Dictionary<string, string?> settings) => new("SwapSeats.Gateway",
+        _common.Concat(new[] { "auth", "tickets", "orders", "payments", "web" }
+                .Select(name => KeyValuePair.Create($"Gateway:Services:{name}", (string?)Services[name].BaseAddress.ToString())))
+            .Concat(settings).ToDictionary());
 
     /// <summary>A client of the public origin with its own cookie jar, like one browser.</summary>
     public HttpClient Browser() => new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false })

@@ -62,29 +62,38 @@ public static partial class UsersApi
         var limit = options.Value.SignInFailureLimit;
         var window = options.Value.SignInFailureWindow;
 
-        var recentFailures = await db.SignInFailures
-            .Where(f => f.Email == email && f.FailedAt > now - window)
-            .OrderByDescending(f => f.FailedAt)
-            .Select(f => f.FailedAt)
-            .Take(limit)
-            .ToListAsync(cancellationToken);
-        if (recentFailures.Count >= limit)
+        // The attempt takes its slot before the password is checked, counted under a lock on the email: concurrent
+        // attempts for one email queue here for a moment (not through the slow hash), and no burst gets past the limit.
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            // Locked until the oldest of the last `limit` failures leaves the window.
-            var retryAfter = recentFailures[^1] + window - now;
-            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status429TooManyRequests,
-                title: "Too many failed sign-in attempts",
-                detail: $"Too many failed sign-in attempts for this email. Try again in {Math.Ceiling(retryAfter.TotalMinutes)} minute(s).");
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({email}, 0))", cancellationToken);
+            var recentFailures = await db.SignInFailures
+                .Where(f => f.Email == email && f.FailedAt > now - window)
+                .OrderByDescending(f => f.FailedAt)
+                .Select(f => f.FailedAt)
+                .Take(limit)
+                .ToListAsync(cancellationToken);
+            if (recentFailures.Count >= limit)
+            {
+                // Locked until the oldest of the last `limit` failures leaves the window.
+                var retryAfter = recentFailures[^1] + window - now;
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString();
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status429TooManyRequests,
+                    title: "Too many failed sign-in attempts",
+                    detail: $"Too many failed sign-in attempts for this email. Try again in {Math.Ceiling(retryAfter.TotalMinutes)} minute(s).");
+            }
+
+            // Counted as a failure until the password proves right (then every failure of the email is forgotten).
+            db.SignInFailures.Add(new SignInFailure(email, now));
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
 
         var user = await db.Users.SingleOrDefaultAsync(u => u.Email == email, cancellationToken);
         var verified = user is not null ? user.VerifyPassword(password, hasher) : BurnEquivalentTime(password, hasher);
         if (!verified || user is null)
         {
-            db.SignInFailures.Add(new SignInFailure(email, now));
-            await db.SaveChangesAsync(cancellationToken);
             throw new DomainException("Invalid credentials");
         }
 
