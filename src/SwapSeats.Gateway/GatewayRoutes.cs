@@ -22,6 +22,9 @@ public static class GatewayRoutes
     /// <summary>Sign-up and sign-in: what a password-guessing client calls, limited per client address.</summary>
     public static readonly string[] CredentialPaths = ["/api/users/signup", "/api/users/signin"];
 
+    /// <summary>The web UI's forms that post credentials.</summary>
+    public static readonly string[] WebCredentialPaths = ["/signup", "/signin"];
+
     /// <param name="credentialsPolicy">The rate-limiter policy for <see cref="CredentialPaths"/>; null: unlimited.</param>
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(IConfiguration services, string? credentialsPolicy = null)
     {
@@ -72,6 +75,18 @@ public static class GatewayRoutes
             }
             else if (service.Key == Web)
             {
+                if (credentialsPolicy is not null)
+                {
+                    // The web UI's sign-in and sign-up forms reach auth too: the same limit, or it could be walked around.
+                    routes.AddRange(WebCredentialPaths.Select(path => new RouteConfig
+                    {
+                        RouteId = "web" + path.Replace('/', '-'),
+                        ClusterId = Web,
+                        Match = new RouteMatch { Path = path, Methods = ["POST"] },
+                        RateLimiterPolicy = credentialsPolicy,
+                    }));
+                }
+
                 routes.Add(new RouteConfig
                 {
                     RouteId = Web,

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using BadHttpRequestException = Microsoft.AspNetCore.Http.BadHttpRequestException;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -55,12 +56,14 @@ public static class Extensions
     /// exactly the configured networks and proxies (comma-separated: <c>ForwardedHeaders:KnownNetworks=10.0.0.0/8</c>);
     /// without them nobody at the public edge, and loopback behind it.
     /// </summary>
-    internal static void TrustForwarders(ForwardedHeadersOptions options, Microsoft.Extensions.Configuration.IConfiguration configuration, bool publicEdge)
+    internal static void TrustForwarders(ForwardedHeadersOptions options, IConfiguration configuration, bool publicEdge)
     {
         options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
         static string[] List(string? value) => (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var networks = List(configuration["ForwardedHeaders:KnownNetworks"]);
-        var proxies = List(configuration["ForwardedHeaders:KnownProxies"]);
+        var trust = new ForwardedHeadersTrust();
+        configuration.GetSection(ForwardedHeadersTrust.Section).Bind(trust);
+        var networks = List(trust.KnownNetworks);
+        var proxies = List(trust.KnownProxies);
         if (networks.Length == 0 && proxies.Length == 0)
         {
             // Behind the gateway: ASP.NET Core's default, loopback only. At the edge: nobody — which has to be said by
@@ -180,4 +183,16 @@ public static class Extensions
 
         await next();
     }
+}
+
+/// <summary>Who may send <c>X-Forwarded-*</c> headers (see <see cref="Extensions.TrustForwarders"/>).</summary>
+public sealed class ForwardedHeadersTrust
+{
+    public const string Section = "ForwardedHeaders";
+
+    /// <summary>Comma-separated networks in CIDR notation, e.g. the cluster's pod network <c>10.0.0.0/8</c>.</summary>
+    public string? KnownNetworks { get; set; }
+
+    /// <summary>Comma-separated IP addresses of trusted proxies.</summary>
+    public string? KnownProxies { get; set; }
 }

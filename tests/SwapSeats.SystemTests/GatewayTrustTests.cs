@@ -69,8 +69,24 @@ public sealed class GatewayTrustTests(SwapSeatsSystem system)
             Assert.InRange(int.Parse(Assert.Single(response.Headers.GetValues("Retry-After"))), 1, 60);
         }
 
+        // The web UI's sign-in form is limited the same way (it posts credentials to auth behind the gateway).
+        var form = await client.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string> { ["Email"] = "nobody@example.com" }));
+        Assert.Equal(HttpStatusCode.TooManyRequests, form.StatusCode);
+
         // Only sign-up and sign-in are limited.
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/users/currentuser")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/tickets")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Only_the_seller_gets_the_edit_page_of_a_listing()
+    {
+        var seller = await system.SignedUpAsync();
+        var listed = await seller.PostAsJsonAsync("/api/tickets", new { title = "Edit page check", price = 12m });
+        var id = (await SwapSeatsSystem.Json(listed)).GetProperty("id").GetString();
+        var stranger = await system.SignedUpAsync();
+
+        Assert.Equal(HttpStatusCode.OK, (await seller.GetAsync($"/tickets/{id}/edit")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await stranger.GetAsync($"/tickets/{id}/edit")).StatusCode);
     }
 }

@@ -146,7 +146,11 @@ internal sealed partial class JetStreamConsumer<TContext> : BackgroundService wh
             var config = Config(null);
             config.DeliverPolicy = existing.Info.Config.DeliverPolicy;
             config.OptStartSeq = existing.Info.Config.OptStartSeq;
-            return await _bus.JetStream.CreateOrUpdateConsumerAsync(Subjects.EventStream, config, cancellationToken);
+            var opened = await _bus.JetStream.CreateOrUpdateConsumerAsync(Subjects.EventStream, config, cancellationToken);
+            // During a rolling upgrade a replica of the earlier release recreates its per-subject consumer after the
+            // hand-over deleted it; whatever it consumes the inbox turns into no-ops, and it must not linger after it.
+            await DeleteLegacyConsumersAsync(cancellationToken);
+            return opened;
         }
         catch (NatsJSApiException ex) when (ex.Error.Code == 404)
         {
@@ -171,11 +175,26 @@ internal sealed partial class JetStreamConsumer<TContext> : BackgroundService wh
         var created = await _bus.JetStream.CreateOrUpdateConsumerAsync(Subjects.EventStream, Config(start), cancellationToken);
         foreach (var name in legacy)
         {
-            await _bus.JetStream.DeleteConsumerAsync(Subjects.EventStream, name, cancellationToken);
             LogMigrated(_logger, name, Name, start ?? 0);
         }
 
+        await DeleteLegacyConsumersAsync(cancellationToken);
         return created;
+    }
+
+    private async Task DeleteLegacyConsumersAsync(CancellationToken cancellationToken)
+    {
+        foreach (var route in _routes.Values)
+        {
+            try
+            {
+                await _bus.JetStream.DeleteConsumerAsync(Subjects.EventStream, route.InboxName, cancellationToken);
+            }
+            catch (NatsJSApiException ex) when (ex.Error.Code == 404)
+            {
+                // Gone already (or never there): the usual case.
+            }
+        }
     }
 
     private async Task ConsumeInBatchesAsync(INatsJSConsumer consumer, CancellationToken stoppingToken)

@@ -18,7 +18,8 @@ public sealed class EditModel(SwapSeatsApi api) : AppPage(api)
         }
 
         var ticket = await Api.TicketAsync(id);
-        if (ticket.Value is null)
+        // Only the seller may edit a listing: anyone else gets no form to fill in (the API would refuse the save anyway).
+        if (ticket.Value is null || ticket.Value.UserId != UserId)
         {
             return NotFound();
         }
