@@ -66,46 +66,53 @@ public sealed class BatchConsumerTests : IAsyncLifetime
     {
         // Durable commits, as in production: a crash must not take back a commit the consumer has acked behind.
         var postgres = await PostgresServer.StartAsync(durable: true);
-        var database = await MessagingHost.CreateDatabaseAsync(postgres);
-        await using var bus = new TestBus(_nats);
-        var tickets = Enumerable.Range(0, 6).Select(i => Created($"ticket {i}")).ToList();
-        foreach (var ticket in tickets)
+        try
         {
-            await bus.PublishAsync(ticket);
-        }
-
-        var crashed = 0;
-        var probe = new HandlerProbe
-        {
-            Instance = "orders",
-            BeforeHandling = async title =>
+            var database = await MessagingHost.CreateDatabaseAsync(postgres);
+            await using var bus = new TestBus(_nats);
+            var tickets = Enumerable.Range(0, 6).Select(i => Created($"ticket {i}")).ToList();
+            foreach (var ticket in tickets)
             {
-                // The third handler of the first batch pulls the plug; PostgreSQL is back a few seconds later.
-                if (title == "ticket 2" && Interlocked.Exchange(ref crashed, 1) == 0)
+                await bus.PublishAsync(ticket);
+            }
+
+            var crashed = 0;
+            var probe = new HandlerProbe
+            {
+                Instance = "orders",
+                BeforeHandling = async title =>
                 {
-                    await postgres.CrashAsync();
-                    _ = Task.Delay(TimeSpan.FromSeconds(3)).ContinueWith(_ => postgres.StartAgainAsync(), TaskScheduler.Default).Unwrap();
-                }
-            },
-        };
-        await using var consumer = await MessagingHost.StartAsync("orders", database, _nats, consumers: true, probe: probe);
+                    // The third handler of the first batch pulls the plug; PostgreSQL is back a few seconds later.
+                    if (title == "ticket 2" && Interlocked.Exchange(ref crashed, 1) == 0)
+                    {
+                        await postgres.CrashAsync();
+                        _ = Task.Delay(TimeSpan.FromSeconds(3)).ContinueWith(_ => postgres.StartAgainAsync(), TaskScheduler.Default).Unwrap();
+                    }
+                },
+            };
+            await using var consumer = await MessagingHost.StartAsync("orders", database, _nats, consumers: true, probe: probe);
 
-        await Eventually.Until(async () =>
+            await Eventually.Until(async () =>
+            {
+                try
+                {
+                    return await ApplicationsAsync(consumer);
+                }
+                catch (Exception ex) when (SwapSeats.ServiceDefaults.TransientFailures.IsDatabaseUnavailable(ex))
+                {
+                    return []; // the test's own look, while PostgreSQL is down
+                }
+            }, a => a.Count == tickets.Count, TimeSpan.FromSeconds(60), "every event to be applied");
+            await consumer.WaitForConsumerIdleAsync("orders-ticket", TimeSpan.FromSeconds(30));
+            Assert.Equal(1, crashed);
+            var applied = await ApplicationsAsync(consumer);
+            Assert.Equal(tickets.Select(t => t.Id).Order(), applied.Select(a => a.TicketId).Order());
+            Assert.Empty(await DeadLettersAsync(consumer, "orders-ticket"));
+        }
+        finally
         {
-            try
-            {
-                return await ApplicationsAsync(consumer);
-            }
-            catch (Exception ex) when (SwapSeats.ServiceDefaults.TransientFailures.IsDatabaseUnavailable(ex))
-            {
-                return []; // the test's own look, while PostgreSQL is down
-            }
-        }, a => a.Count == tickets.Count, TimeSpan.FromSeconds(60), "every event to be applied");
-        await consumer.WaitForConsumerIdleAsync("orders-ticket", TimeSpan.FromSeconds(30));
-        Assert.Equal(1, crashed);
-        var applied = await ApplicationsAsync(consumer);
-        Assert.Equal(tickets.Select(t => t.Id).Order(), applied.Select(a => a.TicketId).Order());
-        Assert.Empty(await DeadLettersAsync(consumer, "orders-ticket"));
+            await postgres.StopAndDeleteAsync(); // this test's own server: gone with the test
+        }
     }
 
     [Fact]

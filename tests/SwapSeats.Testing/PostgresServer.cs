@@ -17,6 +17,7 @@ public sealed class PostgresServer
     private readonly string _dataDir;
     private readonly string _pgCtl;
     private readonly bool _durable;
+    private int _stopped;
 
     private PostgresServer(string dataDir, int port, string pgCtl, bool durable)
     {
@@ -91,8 +92,15 @@ public sealed class PostgresServer
 
     public Task StartAgainAsync() => StartProcessAsync();
 
-    private async Task StopAndDeleteAsync()
+    /// <summary>Stops the server and deletes its data: a test that started its own server calls this when done.</summary>
+    public async Task StopAndDeleteAsync()
     {
+        // Once: a test's own call and the process-exit hook may both come.
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
         try
         {
             await AsPostgresAsync(_pgCtl, ["-D", _dataDir, "-m", "immediate", "-w", "stop"]);
