@@ -167,23 +167,10 @@ public sealed class CostMeter(SwapSeatsSystem system, params ReplicaWatch[] watc
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             long F(int field) => long.Parse(fields[field - 3], CultureInfo.InvariantCulture);
             var ticks = F(14) + F(15) + (includeReaped ? F(16) + F(17) : 0);
+            // Context switches are counted per thread: every thread's status, the main one's included.
             long switches = 0;
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal) || line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
-                {
-                    switches += long.Parse(line[(line.IndexOf(':') + 1)..].Trim(), CultureInfo.InvariantCulture);
-                }
-            }
-
-            // Threads: a process's status counts only its main thread's switches; add the others'.
             foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
             {
-                if (Path.GetFileName(task) == pid.ToString(CultureInfo.InvariantCulture))
-                {
-                    continue;
-                }
-
                 try
                 {
                     foreach (var line in File.ReadLines(Path.Combine(task, "status")))

@@ -11,10 +11,7 @@ var options = BenchOptions.Parse(args);
 if (options.FromReport is not null)
 {
     // Re-render the write-up from a finished run's report (e.g. after editing the notes), without running anything.
-    using var report = JsonDocument.Parse(await File.ReadAllTextAsync(options.FromReport));
-    using var baseline = options.BaselinePath is not null && File.Exists(options.BaselinePath) ? JsonDocument.Parse(await File.ReadAllTextAsync(options.BaselinePath)) : null;
-    var text = options.NotesPath is not null && File.Exists(options.NotesPath) ? await File.ReadAllTextAsync(options.NotesPath) : "";
-    await File.WriteAllTextAsync(options.DocPath ?? "docs/benchmarks.md", BenchDoc.Render(report.RootElement, baseline?.RootElement, text, options));
+    await WriteDocAsync(await File.ReadAllTextAsync(options.FromReport), options.DocPath ?? "docs/benchmarks.md");
     return 0;
 }
 
@@ -36,10 +33,7 @@ try
     await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "report.json"), reportJson);
     if (options.DocPath is not null)
     {
-        using var now = JsonDocument.Parse(reportJson);
-        using var before = options.BaselinePath is not null && File.Exists(options.BaselinePath) ? JsonDocument.Parse(await File.ReadAllTextAsync(options.BaselinePath)) : null;
-        var notes = options.NotesPath is not null && File.Exists(options.NotesPath) ? await File.ReadAllTextAsync(options.NotesPath) : "";
-        await File.WriteAllTextAsync(options.DocPath, BenchDoc.Render(now.RootElement, before?.RootElement, notes, options));
+        await WriteDocAsync(reportJson, options.DocPath);
         await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(options.DocPath)!, "benchmark-latency.svg"), Chart.Svg(bench.ThroughputTimeline));
         Console.WriteLine($"Write-up: {options.DocPath}");
     }
@@ -53,6 +47,15 @@ try
 finally
 {
     await system.DisposeAsync();
+}
+
+// The write-up: a report beside the baseline report and the hand-written notes, when they exist.
+async Task WriteDocAsync(string reportJson, string path)
+{
+    using var now = JsonDocument.Parse(reportJson);
+    using var before = options.BaselinePath is not null && File.Exists(options.BaselinePath) ? JsonDocument.Parse(await File.ReadAllTextAsync(options.BaselinePath)) : null;
+    var notes = options.NotesPath is not null && File.Exists(options.NotesPath) ? await File.ReadAllTextAsync(options.NotesPath) : "";
+    await File.WriteAllTextAsync(path, BenchDoc.Render(now.RootElement, before?.RootElement, notes, options));
 }
 
 static string Markdown(Dictionary<string, object> report)

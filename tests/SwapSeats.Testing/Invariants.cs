@@ -110,19 +110,6 @@ public static class Invariants
         Xunit.Assert.True(violations.Count == 0, "Invariants broken:\n" + string.Join("\n", violations.Take(20)));
     }
 
-    /// <summary>
-    /// Waits until a service's replica table has the row, e.g. orders' <c>tickets</c> or payments' <c>orders</c> (a request
-    /// before that is an honest 404). One connection for all the polls: the benchmark calls this on its hot path.
-    /// </summary>
-    public static async Task WaitUntilReplicatedAsync(SwapSeatsSystem system, string service, string table, string id)
-    {
-        await using var connection = new NpgsqlConnection(system.Databases[service] + ";Pooling=false");
-        await connection.OpenAsync();
-        await using var query = new NpgsqlCommand($"SELECT count(*) FROM {table} WHERE id = @id", connection);
-        query.Parameters.AddWithValue("id", Guid.Parse(id));
-        await Eventually.Until(async () => (long)(await query.ExecuteScalarAsync())!, count => count == 1, what: $"{service} to know {table} row {id}");
-    }
-
     private static async Task<List<T>> RowsAsync<T>(string connectionString, string sql, Func<NpgsqlDataReader, T> read)
     {
         // No pooling: a test that restarts PostgreSQL must not leave this checker with dead connections.
