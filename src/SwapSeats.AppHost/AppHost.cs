@@ -70,13 +70,16 @@ var orders = Service<Projects.SwapSeats_Orders>("orders");
 Service<Projects.SwapSeats_Expiration>("expiration");
 var payments = Service<Projects.SwapSeats_Payments>("payments");
 
-// The UI has no database or bus: it calls the APIs (directly, not back through the gateway) with the user's session.
+// The UI has no database or event bus: it calls the APIs (directly, not back through the gateway) with the user's session.
 var web = CoLocated(builder.AddProject<Projects.SwapSeats_Web>("web", launchProfileName: null))
     .WithHttpEndpoint(isProxied: false)
     .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
     .WithEnvironment("Jwt__PublicKeyFile", publicKeyFile)
-    .WithHttpHealthCheck("/health/ready");
-foreach (var variable in forwarded.Where(v => v.StartsWith("Web__", StringComparison.Ordinal)))
+    // Only to read the revoked sessions (SPEC §7): pages must not show a signed-out copy of a cookie as signed in.
+    .WithEnvironment("ConnectionStrings__nats", topology.NatsUrl)
+    .WithHttpHealthCheck("/health/ready")
+    .WaitFor(nats);
+foreach (var variable in forwarded.Where(v => v.StartsWith("Web__", StringComparison.Ordinal) || v.StartsWith("Jwt__", StringComparison.Ordinal)))
 {
     web.WithEnvironment(variable, Environment.GetEnvironmentVariable(variable));
 }

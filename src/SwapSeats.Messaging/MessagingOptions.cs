@@ -43,6 +43,5 @@ public sealed class MessagingOptions
     /// <summary>JetStream drops a message whose id it has seen within this window.</summary>
     public TimeSpan DuplicateWindow { get; set; } = TimeSpan.FromMinutes(5);
 
-    public TimeSpan RetryDelay(int attempt) =>
-        TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, RetryBaseDelay.Ticks * (1L << Math.Clamp(attempt - 1, 0, 20))));
+    public TimeSpan RetryDelay(int attempt) => ServiceDefaults.Backoff.Delay(attempt, RetryBaseDelay, MaxRetryDelay);
 }

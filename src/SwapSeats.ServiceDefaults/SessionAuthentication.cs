@@ -20,6 +20,12 @@ public sealed class SessionTokenOptions
     [Required] public string Issuer { get; set; } = "swapseats-auth";
     [Required] public string Audience { get; set; } = "swapseats";
 
+    /// <summary>How long a session lives. Auth stamps it on the tokens; every service keeps revocations as long.</summary>
+    public TimeSpan Lifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The claim naming the session, so that sign-out can revoke exactly it.</summary>
+    public const string SessionIdClaim = "sid";
+
     /// <summary>PEM of the ES256 public key (SubjectPublicKeyInfo). Either this or <see cref="PublicKeyFile"/>.</summary>
     public string? PublicKeyPem { get; set; }
 
@@ -44,7 +50,15 @@ public static class SessionAuthentication
                 "Jwt:PublicKeyPem or Jwt:PublicKeyFile must be set to the auth service's public key.")
             .Validate(o => string.IsNullOrWhiteSpace(o.PublicKeyFile) || File.Exists(o.PublicKeyFile),
                 "Jwt:PublicKeyFile names a file that does not exist.")
+            .Validate(o => o.Lifetime > TimeSpan.Zero, "Jwt:Lifetime must be positive.")
+            .Validate(_ => !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("nats")),
+                "ConnectionStrings:nats (env ConnectionStrings__nats) must be the NATS URL: revoked sessions are read from it.")
             .ValidateOnStart();
+
+        builder.Services.AddSingleton<SessionRevocations>();
+        builder.Services.AddSingleton<SessionRevocationStore>();
+        builder.Services.AddHostedService<SessionRevocationWatcher>();
+        builder.Services.AddHealthChecks().AddCheck<SessionRevocationHealthCheck>("sessions", tags: [HealthTags.Ready]);
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
@@ -73,6 +87,29 @@ public static class SessionAuthentication
                         if (context.Request.Cookies.TryGetValue(SessionTokenOptions.CookieName, out var token) && token.Length > 0)
                         {
                             context.Token = token;
+                        }
+
+                        return Task.CompletedTask;
+                    },
+                    OnTokenValidated = context =>
+                    {
+                        // A signed, unexpired token is a session only if it names one and that one has not ended.
+                        var sessionId = context.Principal?.FindFirstValue(SessionTokenOptions.SessionIdClaim);
+                        if (string.IsNullOrEmpty(sessionId))
+                        {
+                            context.Fail("The token names no session.");
+                            return Task.CompletedTask;
+                        }
+
+                        var revocations = context.HttpContext.RequestServices.GetRequiredService<SessionRevocations>();
+                        if (!revocations.IsLoaded)
+                        {
+                            throw new SessionsNotLoadedException();
+                        }
+
+                        if (revocations.IsRevoked(sessionId))
+                        {
+                            context.Fail("The session was ended at sign-out.");
                         }
 
                         return Task.CompletedTask;

@@ -11,12 +11,22 @@ public sealed class AuthApp : IAsyncLifetime
 {
     public ServiceFactory<Program> Factory { get; private set; } = null!;
 
+    public string ConnectionString { get; private set; } = null!;
+
+    /// <summary>Where the revoked sessions live (the test run's shared nats-server).</summary>
+    public NatsServer Nats { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         var postgres = await PostgresServer.SharedAsync();
-        var connectionString = await postgres.CreateDatabaseAsync("auth");
-        Factory = new ServiceFactory<Program>(new Dictionary<string, string?> { ["ConnectionStrings:auth"] = connectionString });
-        _ = Factory.Server; // start now: migrations run here, not inside the first test's timing
+        var connectionString = ConnectionString = await postgres.CreateDatabaseAsync("auth");
+        Nats = await NatsServer.SharedAsync();
+        Factory = new ServiceFactory<Program>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:auth"] = connectionString,
+            ["ConnectionStrings:nats"] = Nats.Url,
+        });
+        await Factory.StartAsync();
     }
 
     public async Task DisposeAsync() => await Factory.DisposeAsync();

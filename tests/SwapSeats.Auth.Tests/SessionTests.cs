@@ -65,6 +65,8 @@ public sealed class SessionTests(AuthApp app) : IClassFixture<AuthApp>
             SessionKeys.MintToken(user, "someone@example.com", DateTimeOffset.UtcNow.AddHours(1), ECDsa.Create(ECCurve.NamedCurves.nistP256)),
             // right key, wrong issuer
             SessionKeys.MintToken(user, "someone@example.com", DateTimeOffset.UtcNow.AddHours(1), issuer: "someone-else"),
+            // signed and current, but naming no session that sign-out could end
+            SessionKeys.MintToken(user, "someone@example.com", DateTimeOffset.UtcNow.AddHours(1), sessionId: null),
             "not-a-jwt",
         };
     }
@@ -94,6 +96,60 @@ public sealed class SessionTests(AuthApp app) : IClassFixture<AuthApp>
 
         Assert.Equal(user.ToString(), current.GetProperty("currentUser").GetProperty("id").GetString());
     }
+
+    [Fact]
+    public async Task Each_sign_in_is_a_session_of_its_own_and_sign_out_ends_only_that_one()
+    {
+        var email = AuthApp.NewEmail();
+        var first = SessionCookieValue(await AuthApp.SignUp(app.Client(), email));
+        var second = SessionCookieValue(await AuthApp.SignIn(app.Client(), email));
+        Assert.NotEqual(new JsonWebToken(first).GetClaim("sid").Value, new JsonWebToken(second).GetClaim("sid").Value);
+
+        var signOut = await WithCookie(first).PostAsync("/api/users/signout", null);
+
+        Assert.Equal(HttpStatusCode.OK, signOut.StatusCode);
+        Assert.Contains("expires=Thu, 01 Jan 1970", Assert.Single(signOut.Headers.GetValues("Set-Cookie")), StringComparison.OrdinalIgnoreCase);
+        // The copy of the first cookie is dead within a second; the second session lives on.
+        await Eventually.Until(() => CurrentUserAsync(first), user => user.ValueKind == JsonValueKind.Null, TimeSpan.FromSeconds(1), "the revoked copy to be refused");
+        Assert.Equal(JsonValueKind.Object, (await CurrentUserAsync(second)).ValueKind);
+        // Signing out again with the revoked copy (or with none) is still 200.
+        Assert.Equal(HttpStatusCode.OK, (await WithCookie(first).PostAsync("/api/users/signout", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client().PostAsync("/api/users/signout", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Until_the_revoked_sessions_are_loaded_a_session_gets_503_and_the_service_is_not_ready()
+    {
+        // NATS is not where this instance looks: it can never load the revocations.
+        var nowhere = $"nats://127.0.0.1:{ExternalProcess.FreePort()}";
+        await using var blind = new ServiceFactory<Program>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:auth"] = app.ConnectionString,
+            ["ConnectionStrings:nats"] = nowhere,
+        });
+        var client = blind.CreateBrowserClient();
+        client.DefaultRequestHeaders.Add("Cookie", $"session={SessionKeys.MintToken(Guid.CreateVersion7(), "blind@example.com", DateTimeOffset.UtcNow.AddHours(1))}");
+
+        var withSession = await client.GetAsync("/api/users/currentuser");
+        var anonymous = await blind.CreateBrowserClient().GetAsync("/api/users/currentuser");
+        var ready = await blind.CreateBrowserClient().GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, withSession.StatusCode);
+        Assert.Equal("application/problem+json", withSession.Content.Headers.ContentType?.MediaType);
+        Assert.True(withSession.Headers.Contains("Retry-After"));
+        Assert.Equal(HttpStatusCode.OK, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+    }
+
+    private HttpClient WithCookie(string token)
+    {
+        var client = app.Client();
+        client.DefaultRequestHeaders.Add("Cookie", $"session={token}");
+        return client;
+    }
+
+    private async Task<JsonElement> CurrentUserAsync(string token) =>
+        (await AuthApp.Json(await WithCookie(token).GetAsync("/api/users/currentuser"))).GetProperty("currentUser");
 
     private static string SessionCookieValue(HttpResponseMessage response)
     {

@@ -46,7 +46,7 @@ public class ServiceApp<TProgram> : IAsyncLifetime where TProgram : class
 
         _settings = settings;
         Factory = new ServiceFactory<TProgram>(settings, ConfigureServices);
-        _ = Factory.Server; // start now: migrations run here, not inside the first test's timing
+        await Factory.StartAsync();
     }
 
     /// <summary>Stops the service, runs <paramref name="whileDown"/>, and starts it again on the same database and NATS.</summary>
@@ -59,7 +59,7 @@ public class ServiceApp<TProgram> : IAsyncLifetime where TProgram : class
         }
 
         Factory = new ServiceFactory<TProgram>(_settings, ConfigureServices);
-        _ = Factory.Server;
+        await Factory.StartAsync();
     }
 
     public async Task DisposeAsync()

@@ -27,6 +27,19 @@ public class ServiceFactory<TProgram>(IReadOnlyDictionary<string, string?> setti
         }
     }
 
+    /// <summary>
+    /// Starts the service (migrations run here, not inside the first test's timing) and waits until it has loaded the
+    /// revoked sessions: before that it answers every signed-in request with 503, as it should.
+    /// </summary>
+    public async Task StartAsync()
+    {
+        _ = Server;
+        if (Services.GetService<SwapSeats.ServiceDefaults.SessionRevocations>() is { } revocations)
+        {
+            await revocations.Loaded.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
     /// <summary>A client that keeps cookies like a browser, over https so Secure cookies come back.</summary>
     public HttpClient CreateBrowserClient(bool https = false) => CreateClient(new WebApplicationFactoryClientOptions
     {

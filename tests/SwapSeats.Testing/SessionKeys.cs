@@ -17,15 +17,17 @@ public static class SessionKeys
     public const string Issuer = "swapseats-auth";
     public const string Audience = "swapseats";
 
-    /// <summary>Mints a token outside the auth service, e.g. an expired one, or one signed by another key.</summary>
-    public static string MintToken(Guid userId, string email, DateTimeOffset expires, ECDsa? signingKey = null, string issuer = Issuer)
+    /// <summary>Mints a token outside the auth service, e.g. an expired one, or one signed by another key. It names a
+    /// new session unless <paramref name="sessionId"/> names one (or is null: a token without a session id).</summary>
+    public static string MintToken(Guid userId, string email, DateTimeOffset expires, ECDsa? signingKey = null, string issuer = Issuer, string? sessionId = "")
     {
+        Claim[] session = sessionId is null ? [] : [new Claim("sid", sessionId.Length > 0 ? sessionId : Guid.NewGuid().ToString("N"))];
         var now = expires.AddHours(-1);
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer,
             Audience = Audience,
-            Subject = new ClaimsIdentity([new Claim("sub", userId.ToString()), new Claim("email", email)]),
+            Subject = new ClaimsIdentity([new Claim("sub", userId.ToString()), new Claim("email", email), .. session]),
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,

@@ -25,7 +25,7 @@ public static partial class UsersApi
 
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/users").WithTags("Users");
+        var api = app.MapGroup("/api/users").WithTags("Users").CheckSessionBeforeBody();
         api.MapPost("/signup", SignUp).Accepts<Credentials>("application/json");
         api.MapPost("/signin", SignIn).Accepts<Credentials>("application/json");
         api.MapPost("/signout", SignOut);
@@ -33,6 +33,7 @@ public static partial class UsersApi
         return app;
     }
 
+    /// <summary>Creates the account and signs it in; its <c>Location</c> is where the new session reads it back.</summary>
     public static async Task<Created<UserDto>> SignUp(
         Credentials credentials, HttpContext context, AuthDbContext db, IPasswordHasher<User> hasher,
         SessionIssuer sessions, TimeProvider time, CancellationToken cancellationToken)
@@ -50,7 +51,7 @@ public static partial class UsersApi
         }
 
         sessions.SignIn(context, user);
-        return TypedResults.Created($"/api/users/{user.Id}", new UserDto(user.Id, user.Email));
+        return TypedResults.Created("/api/users/currentuser", new UserDto(user.Id, user.Email));
     }
 
     public static async Task<Results<Ok<UserDto>, ProblemHttpResult>> SignIn(
@@ -103,9 +104,9 @@ public static partial class UsersApi
         return TypedResults.Ok(new UserDto(user.Id, user.Email));
     }
 
-    public static Ok SignOut(HttpContext context)
+    public static async Task<Ok> SignOut(HttpContext context, SessionIssuer sessions, CancellationToken cancellationToken)
     {
-        SessionIssuer.SignOut(context);
+        await sessions.SignOutAsync(context, cancellationToken);
         return TypedResults.Ok();
     }
 

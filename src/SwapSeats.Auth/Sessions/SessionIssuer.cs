@@ -18,8 +18,6 @@ public sealed class AuthOptions
     /// <summary>Path of a PEM file with the private key, e.g. a mounted Kubernetes secret.</summary>
     public string? SigningKeyFile { get; set; }
 
-    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromDays(7);
-
     public int SignInFailureLimit { get; set; } = 10;
 
     public TimeSpan SignInFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
@@ -36,9 +34,11 @@ public sealed class SessionIssuer
     private readonly AuthOptions _auth;
     private readonly TimeProvider _time;
     private readonly JsonWebTokenHandler _handler = new();
+    private readonly SessionRevocationStore _revocations;
 
-    public SessionIssuer(IOptions<AuthOptions> auth, IOptions<SessionTokenOptions> token, TimeProvider time)
+    public SessionIssuer(IOptions<AuthOptions> auth, IOptions<SessionTokenOptions> token, TimeProvider time, SessionRevocationStore revocations)
     {
+        _revocations = revocations;
         _auth = auth.Value;
         _token = token.Value;
         _time = time;
@@ -50,12 +50,16 @@ public sealed class SessionIssuer
     public void SignIn(HttpContext context, User user)
     {
         var now = _time.GetUtcNow();
-        var expires = now + _auth.TokenLifetime;
+        var expires = now + _token.Lifetime;
         var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = _token.Issuer,
             Audience = _token.Audience,
-            Subject = new ClaimsIdentity([new Claim("sub", user.Id.ToString()), new Claim("email", user.Email)]),
+            Subject = new ClaimsIdentity([
+                new Claim("sub", user.Id.ToString()),
+                new Claim("email", user.Email),
+                new Claim(SessionTokenOptions.SessionIdClaim, Guid.NewGuid().ToString("N")),
+            ]),
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
@@ -64,8 +68,28 @@ public sealed class SessionIssuer
         context.Response.Cookies.Append(SessionTokenOptions.CookieName, token, CookieOptions(context, expires));
     }
 
-    public static void SignOut(HttpContext context) =>
+    /// <summary>
+    /// Ends the caller's session for every service (a copy of the cookie is refused from now on, wherever it is shown),
+    /// then expires the cookie. Without a valid session there is nothing to revoke: the cookie is expired all the same.
+    /// </summary>
+    public async Task SignOutAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var sessionId = context.User.FindFirstValue(SessionTokenOptions.SessionIdClaim);
+        if (sessionId is not null && long.TryParse(context.User.FindFirstValue("exp"), out var expires))
+        {
+            try
+            {
+                await _revocations.RevokeAsync(sessionId, DateTimeOffset.FromUnixTimeSeconds(expires), cancellationToken);
+            }
+            catch (Exception e) when (e is NATS.Client.Core.NatsException or TimeoutException)
+            {
+                // Not revoked: the session would live on in a copy of the cookie, so the browser keeps it too, to try again.
+                throw new DomainException("Signing out is not possible right now. Try again in a moment.", StatusCodes.Status503ServiceUnavailable);
+            }
+        }
+
         context.Response.Cookies.Delete(SessionTokenOptions.CookieName, CookieOptions(context, expires: null));
+    }
 
     // Secure follows the scheme the browser used; behind a TLS-terminating proxy the forwarded headers restore it.
     private static CookieOptions CookieOptions(HttpContext context, DateTimeOffset? expires) => new()
@@ -89,11 +113,40 @@ public static class SessionIssuingExtensions
                 "Auth:SigningKeyPem or Auth:SigningKeyFile (env Auth__SigningKeyPem / Auth__SigningKeyFile) must hold the ES256 private key.")
             .Validate(o => string.IsNullOrWhiteSpace(o.SigningKeyFile) || File.Exists(o.SigningKeyFile),
                 "Auth:SigningKeyFile names a file that does not exist.")
-            .Validate(o => o.TokenLifetime > TimeSpan.Zero, "Auth:TokenLifetime must be positive.")
             .Validate(o => o.SignInFailureLimit > 0 && o.SignInFailureWindow > TimeSpan.Zero,
                 "Auth:SignInFailureLimit and Auth:SignInFailureWindow must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<SessionIssuer>();
+        builder.Services.AddHostedService<RevocationBucketDeclaration>();
         return builder;
     }
+}
+
+/// <summary>
+/// Auth owns the revocation bucket's retention: at start it declares the bucket with MaxAge = the token lifetime (or
+/// updates it, if a service declared it first with its own idea of the lifetime), retrying until NATS answers.
+/// </summary>
+internal sealed partial class RevocationBucketDeclaration(SessionRevocationStore store, ILogger<RevocationBucketDeclaration> logger)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await store.DeclareAsync(stoppingToken);
+                return;
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogDeclareFailed(logger, e, attempt);
+                await Task.Delay(Backoff.Delay(attempt, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5)), stoppingToken)
+                    .ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Declaring the revoked-sessions bucket failed (attempt {Attempt}); retrying")]
+    private static partial void LogDeclareFailed(ILogger logger, Exception exception, int attempt);
 }

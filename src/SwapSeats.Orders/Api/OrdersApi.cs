@@ -32,7 +32,7 @@ public static class OrdersApi
 
     public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/orders").WithTags("Orders").RequireAuthorization();
+        var api = app.MapGroup("/api/orders").WithTags("Orders").RequireAuthorization().CheckSessionBeforeBody();
         api.MapPost("/", Create).Accepts<OrderRequest>("application/json");
         api.MapGet("/", List);
         api.MapGet("/{id}", Show);

@@ -26,9 +26,10 @@ public static class PaymentsApi
 
     public static IEndpointRouteBuilder MapPaymentsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/payments").WithTags("Payments").RequireAuthorization();
+        var api = app.MapGroup("/api/payments").WithTags("Payments").RequireAuthorization().CheckSessionBeforeBody();
         api.MapPost("/", Pay).Accepts<PaymentRequest>("application/json");
         api.MapGet("/", List);
+        api.MapGet("/{id}", Show);
         return app;
     }
 
@@ -105,6 +106,15 @@ public static class PaymentsApi
         var payerId = user.RequiredUserId();
         var payments = await db.Payments.AsNoTracking().Where(p => p.UserId == payerId).OrderByDescending(p => p.Id).ToListAsync(cancellationToken);
         return TypedResults.Ok(payments.Select(PaymentDto.From).ToList());
+    }
+
+    public static async Task<Ok<PaymentDto>> Show(string id, ClaimsPrincipal user, PaymentsDbContext db, CancellationToken cancellationToken)
+    {
+        var payerId = user.RequiredUserId();
+        var payment = Guid.TryParse(id, out var paymentId)
+            ? await db.Payments.AsNoTracking().SingleOrDefaultAsync(p => p.Id == paymentId && p.UserId == payerId, cancellationToken)
+            : null;
+        return TypedResults.Ok(PaymentDto.From(payment ?? throw new NotFoundException("Payment")));
     }
 
     // One key per order and card token: a retry after a timeout or crash is answered with the first attempt's outcome.

@@ -27,7 +27,7 @@ public static class TicketsApi
 
     public static IEndpointRouteBuilder MapTicketsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/tickets").WithTags("Tickets");
+        var api = app.MapGroup("/api/tickets").WithTags("Tickets").CheckSessionBeforeBody();
         api.MapPost("/", Create).RequireAuthorization().Accepts<TicketRequest>("application/json");
         api.MapGet("/", List);
         api.MapGet("/mine", Mine).RequireAuthorization();

@@ -9,8 +9,9 @@ public sealed class SignOutModel(SwapSeatsApi api) : AppPage(api)
 
     public async Task<IActionResult> OnPostAsync()
     {
-        await Api.SignOutAsync();
-        Notice = "Signed out.";
+        var result = await Api.SignOutAsync();
+        // Not signed out (auth could not record the revocation): say so, rather than a "signed out" that is not true.
+        Notice = result.Ok ? "Signed out." : result.Problem!.Detail;
         return RedirectToPage("/Tickets/Index");
     }
 }
