@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -11,19 +10,6 @@ namespace SwapSeats.AppHost;
 /// </summary>
 internal sealed partial class DemoSeeder(LocalTopology topology, ILogger<DemoSeeder> logger) : BackgroundService
 {
-    public const string Email = "demo-seller@swapseats.local";
-    public const string Password = "swapseats-demo";
-
-    private static readonly (string Title, decimal Price)[] Listings =
-    [
-        ("Coldplay, Wembley Stadium, block 112 row C", 145.00m),
-        ("Champions League final, lower tier behind the goal", 420.00m),
-        ("Hamilton, Victoria Palace Theatre, stalls", 89.50m),
-        ("Glastonbury weekend ticket (resale, name change included)", 355.00m),
-        ("Taylor Swift, Eras Tour, standing", 210.00m),
-        ("Jazz at the Barbican, balcony seat", 32.00m),
-    ];
-
     public static bool Enabled => !string.Equals(Environment.GetEnvironmentVariable("SWAPSEATS_SEED"), "false", StringComparison.OrdinalIgnoreCase);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -36,21 +22,14 @@ internal sealed partial class DemoSeeder(LocalTopology topology, ILogger<DemoSee
         try
         {
             await WaitForMarketplaceAsync(http, stoppingToken);
-            var credentials = new { email = Email, password = Password };
-            var signUp = await http.PostAsJsonAsync("/api/users/signup", credentials, stoppingToken);
-            if (signUp.StatusCode == HttpStatusCode.Conflict)
+            if (await DemoData.SeedAsync(http, stoppingToken) == DemoOutcome.AlreadySeeded)
             {
-                LogAlreadySeeded(logger, Email, Password);
-                return;
+                LogAlreadySeeded(logger, DemoData.Email, DemoData.Password);
             }
-
-            signUp.EnsureSuccessStatusCode();
-            foreach (var (title, price) in Listings)
+            else
             {
-                (await http.PostAsJsonAsync("/api/tickets", new { title, price }, stoppingToken)).EnsureSuccessStatusCode();
+                LogSeeded(logger, DemoData.Listings.Length, DemoData.Email, DemoData.Password);
             }
-
-            LogSeeded(logger, Listings.Length, Email, Password);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -23,7 +23,7 @@ public static class GatewayRoutes
     public static readonly string[] CredentialPaths = ["/api/users/signup", "/api/users/signin"];
 
     /// <summary>The web UI's forms that post credentials.</summary>
-    public static readonly string[] WebCredentialPaths = ["/signup", "/signin"];
+    public static readonly string[] WebCredentialPaths = ["/auth/signup", "/auth/signin", "/signup", "/signin"];
 
     /// <param name="credentialsPolicy">The rate-limiter policy for <see cref="CredentialPaths"/>; null: unlimited.</param>
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(IConfiguration services, string? credentialsPolicy = null)

@@ -45,6 +45,13 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapRazorPages();
+// The sign-in pages moved under /auth (SPEC); old links and bookmarks still arrive, forms included (308 keeps the POST).
+foreach (var old in new[] { "/signin", "/signup" })
+{
+    app.Map(old, (HttpContext context) => Results.Redirect($"/auth{old}{context.Request.QueryString}", permanent: true, preserveMethod: true));
+}
+
+app.MapGet("/favicon.ico", () => Results.Redirect("/favicon.svg", permanent: true));
 
 await app.RunAsync();
 

@@ -28,12 +28,12 @@ public sealed class BrowserSystem : SwapSeatsSystem
     }
 
     /// <summary>A fresh browser profile (its own cookies) on the public origin, like one person.</summary>
-    public async Task<IPage> NewPersonAsync()
+    public async Task<IPage> NewPersonAsync(int width = 1200, int height = 850)
     {
         var context = await Chromium.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = Gateway.BaseAddress.ToString().TrimEnd('/'),
-            ViewportSize = new ViewportSize { Width = 1200, Height = 850 },
+            ViewportSize = new ViewportSize { Width = width, Height = height },
         });
         context.SetDefaultTimeout(20_000);
         return await context.NewPageAsync();

@@ -9,7 +9,7 @@ public sealed class BuyAndSellTests(BrowserSystem system)
 {
     private static async Task SignUpAsync(IPage page, string who)
     {
-        await page.GotoAsync("/signup");
+        await page.GotoAsync("/auth/signup");
         await page.GetByLabel("Email").FillAsync($"{who}-{Guid.NewGuid():N}@example.com");
         await page.GetByLabel("Password").FillAsync("password123");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign up" }).ClickAsync();
@@ -116,6 +116,43 @@ public sealed class BuyAndSellTests(BrowserSystem system)
 
         await Expect(seller.Locator(".field-error", new() { HasText = "Price must have at most 2 decimals." })).ToBeVisibleAsync();
         await BrowserSystem.ScreenshotAsync(seller, "sell-0-validation");
+
+        // A decimal comma is refused with a reason, never read as a thousands separator (12,50 was listed as $1,250.00).
+        await seller.GetByLabel("Price (USD)").FillAsync("12,50");
+        await seller.GetByRole(AriaRole.Button, new() { Name = "List ticket" }).ClickAsync();
+        await Expect(seller.Locator(".field-error", new() { HasText = "without commas" })).ToBeVisibleAsync();
+        await Expect(seller.GetByLabel("Price (USD)")).ToHaveValueAsync("12,50");
+    }
+
+    [Fact]
+    public async Task On_a_phone_nothing_scrolls_sideways_and_the_header_stays_short()
+    {
+        // 390 px wide (a current phone), a title with no place to break, and the pages a buyer and a seller use.
+        var phone = await system.NewPersonAsync(width: 390, height: 844);
+        await SignUpAsync(phone, "phone-user-with-a-rather-long-email-address");
+        var title = "Superlongunbrokentitle" + new string('x', 90);
+        var ticketUrl = await ListAsync(phone, title, "1250");
+        foreach (var url in new[] { "/", ticketUrl, "/tickets/mine", "/orders", "/sell" })
+        {
+            await phone.GotoAsync(url);
+            var overflow = await phone.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+            Assert.True(overflow <= 0, $"{url} is {overflow} px wider than the phone");
+            var header = await phone.Locator("header.top").BoundingBoxAsync();
+            Assert.True(header!.Height < 110, $"{url}: the header is {header.Height} px tall");
+        }
+
+        await phone.GotoAsync("/tickets/mine");
+        await Expect(phone.GetByText("$1,250.00")).ToBeVisibleAsync();
+        await BrowserSystem.ScreenshotAsync(phone, "phone-1-listings");
+    }
+
+    [Fact]
+    public async Task Every_page_has_an_icon()
+    {
+        var page = await system.NewPersonAsync();
+        var icon = await page.GotoAsync("/favicon.ico");
+        Assert.Equal(200, icon!.Status);
+        Assert.Equal("image/svg+xml", (await icon.AllHeadersAsync())["content-type"]);
     }
 
     /// <summary>Reloads until the page shows the status (it changes when another service's event arrives).</summary>

@@ -214,6 +214,24 @@ public sealed partial class ManifestTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public void No_demo_account_reaches_a_cluster(string overlay)
+    {
+        // The demo seller and its fixed password exist only where ./run.sh's AppHost seeds them: no manifest may turn
+        // seeding on or carry the password, and no project that becomes an image may know it.
+        var rendered = string.Join("\n", Render(overlay).Select(o => new SerializerBuilder().Build().Serialize(o)));
+        Assert.DoesNotContain("SWAPSEATS_SEED", rendered, StringComparison.Ordinal);
+        Assert.DoesNotContain("swapseats-demo", rendered, StringComparison.OrdinalIgnoreCase);
+        var imageSources = Directory.GetFiles(Path.Combine(Root, "src"), "*.*", SearchOption.AllDirectories)
+            .Where(f => !f.Contains("SwapSeats.AppHost", StringComparison.Ordinal)
+                        && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                        && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(f => Path.GetExtension(f) is ".cs" or ".json" or ".cshtml");
+        Assert.DoesNotContain(imageSources, f => File.ReadAllText(f).Contains("swapseats-demo", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("swapseats-demo", File.ReadAllText(Path.Combine(Root, "src", "SwapSeats.AppHost", "DemoData.cs")), StringComparison.Ordinal);
+    }
+
     private static HashSet<string> DocumentedSecrets()
     {
         var table = File.ReadAllLines(Path.Combine(Root, "deploy", "README.md")).Where(l => l.StartsWith("| `", StringComparison.Ordinal));

@@ -70,7 +70,7 @@ public sealed class GatewayTrustTests(SwapSeatsSystem system)
         }
 
         // The web UI's sign-in form is limited the same way (it posts credentials to auth behind the gateway).
-        var form = await client.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string> { ["Email"] = "nobody@example.com" }));
+        var form = await client.PostAsync("/auth/signin", new FormUrlEncodedContent(new Dictionary<string, string> { ["Email"] = "nobody@example.com" }));
         Assert.Equal(HttpStatusCode.TooManyRequests, form.StatusCode);
 
         // Only sign-up and sign-in are limited.

@@ -256,6 +256,9 @@ internal sealed partial class JetStreamConsumer<TContext> : BackgroundService wh
         /// <summary>Its handler, or the flush of what the handler did, threw.</summary>
         public bool Failed { get; set; }
 
+        /// <summary>The inbox had it: delivered again after it was applied (acked as ignored, counted as a duplicate).</summary>
+        public bool Duplicate { get; set; }
+
         public int Deliveries => (int)(Message.Metadata?.NumDelivered ?? 1);
 
         public string? TraceParent => Message.Headers is not null && Message.Headers.TryGetValue(NatsBus.TraceParentHeader, out var values)
@@ -380,6 +383,7 @@ internal sealed partial class JetStreamConsumer<TContext> : BackgroundService wh
             if (!applied.Add(key))
             {
                 item.Result = HandleResult.Ignored; // applied before, or earlier in this batch
+                item.Duplicate = true;
                 continue;
             }
 
@@ -416,7 +420,7 @@ internal sealed partial class JetStreamConsumer<TContext> : BackgroundService wh
     private async Task SettleAsync(Item item, CancellationToken cancellationToken)
     {
         MessagingTelemetry.Processed.Add(1, new KeyValuePair<string, object?>("consumer", Name),
-            new KeyValuePair<string, object?>("outcome", item.Result.ToString()));
+            new KeyValuePair<string, object?>("outcome", item.Duplicate ? "Duplicate" : item.Result.ToString()));
         if (item.Result == HandleResult.RetryLater)
         {
             if (item.Deliveries >= _options.MaxEarlyDeliveries)

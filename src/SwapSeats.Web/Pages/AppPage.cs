@@ -41,7 +41,8 @@ public abstract class AppPage(SwapSeatsApi api) : PageModel
         }
     }
 
-    public static string Money(decimal amount) => amount.ToString("0.00", CultureInfo.InvariantCulture);
+    /// <summary>A price to read: thousands separated, two decimals, the same in every culture (1,250.00).</summary>
+    public static string Money(decimal amount) => amount.ToString("#,##0.00", CultureInfo.InvariantCulture);
 
     public static string StatusLabel(string status) => status switch
     {

@@ -22,7 +22,22 @@ public sealed class DetailModel(SwapSeatsApi api, IOptions<WebOptions> options) 
     /// <summary>The card was just declined: payments has failed the order, and orders is cancelling it as we speak.</summary>
     public bool Declined { get; private set; }
 
-    public bool Payable => !Declined && Order is { Status: "created" or "awaitingPayment" } && Order.ExpiresAt > DateTimeOffset.UtcNow;
+    /// <summary>
+    /// The status to show. Payments decides a payment's outcome and orders applies it an event later; in between, the
+    /// order still reads "created". The buyer is shown what is already decided: a succeeded payment is "confirming" (the
+    /// page refreshes itself until orders says "complete"), a declined one is "cancelled".
+    /// </summary>
+    public string Status => Order is null ? "" : (Order.Status, Payment?.Status) switch
+    {
+        ("created" or "awaitingPayment", "succeeded") => Confirming,
+        ("created" or "awaitingPayment", "declined") => "cancelled",
+        ("created" or "awaitingPayment", _) when Declined => "cancelled",
+        var (status, _) => status,
+    };
+
+    public const string Confirming = "confirming";
+
+    public bool Payable => Status is "created" or "awaitingPayment" && Order!.ExpiresAt > DateTimeOffset.UtcNow;
 
     public async Task<IActionResult> OnGetAsync(string id)
     {
@@ -38,10 +53,9 @@ public sealed class DetailModel(SwapSeatsApi api, IOptions<WebOptions> options) 
         }
 
         Order = order.Value;
-        if (Order.Status is "complete" or "cancelled")
-        {
-            Payment = (await Api.PaymentsAsync()).Value?.FirstOrDefault(p => p.OrderId == Order.Id);
-        }
+        // Newest first: a succeeded or refunded payment, else the decline, is what the order's page reports.
+        var payments = (await Api.PaymentsAsync()).Value?.Where(p => p.OrderId == Order.Id).ToList() ?? [];
+        Payment = payments.FirstOrDefault(p => p.Status != "declined") ?? payments.FirstOrDefault();
 
         return Page();
     }

@@ -8,7 +8,7 @@ public sealed class EditModel(SwapSeatsApi api) : AppPage(api)
 {
     [BindProperty, Display(Name = "Title")] public string? Title { get; set; }
 
-    [BindProperty, Display(Name = "Price (USD)")] public decimal? Price { get; set; }
+    [BindProperty, Display(Name = "Price (USD)")] public string? Price { get; set; }
 
     public async Task<IActionResult> OnGetAsync(string id)
     {
@@ -25,7 +25,7 @@ public sealed class EditModel(SwapSeatsApi api) : AppPage(api)
         }
 
         Title = ticket.Value.Title;
-        Price = ticket.Value.Price;
+        Price = PriceInput.Format(ticket.Value.Price);
         return Page();
     }
 
@@ -36,12 +36,14 @@ public sealed class EditModel(SwapSeatsApi api) : AppPage(api)
             return SignInFirst();
         }
 
-        if (!ModelState.IsValid)
+        if (!PriceInput.TryParse(Price, out var price, out var priceError))
         {
+            // A price that is not plainly a number never reaches the API, and is never guessed at.
+            ModelState.AddModelError(nameof(Price), priceError!);
             return Page();
         }
 
-        var result = await Api.EditAsync(id, Title, Price);
+        var result = await Api.EditAsync(id, Title, price);
         if (result.Problem is { } problem)
         {
             Show(problem);

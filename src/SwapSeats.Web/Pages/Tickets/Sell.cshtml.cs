@@ -8,7 +8,7 @@ public sealed class SellModel(SwapSeatsApi api) : AppPage(api)
 {
     [BindProperty, Display(Name = "Title")] public string? Title { get; set; }
 
-    [BindProperty, Display(Name = "Price (USD)")] public decimal? Price { get; set; }
+    [BindProperty, Display(Name = "Price (USD)")] public string? Price { get; set; }
 
     public IActionResult OnGet() => SignedIn ? Page() : SignInFirst();
 
@@ -19,13 +19,14 @@ public sealed class SellModel(SwapSeatsApi api) : AppPage(api)
             return SignInFirst();
         }
 
-        if (!ModelState.IsValid)
+        if (!PriceInput.TryParse(Price, out var price, out var priceError))
         {
-            // A price that is not a number never reaches the API: say so in the same words it would.
+            // A price that is not plainly a number never reaches the API, and is never guessed at.
+            ModelState.AddModelError(nameof(Price), priceError!);
             return Page();
         }
 
-        var result = await Api.SellAsync(Title, Price);
+        var result = await Api.SellAsync(Title, price);
         if (result.Problem is { } problem)
         {
             Show(problem);
