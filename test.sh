@@ -8,12 +8,10 @@ source scripts/lib.sh
 
 # chromium: the browser tests drive Debian's Chromium through Playwright (playwright install cannot download here).
 # kubectl: the deploy tests render the Kubernetes overlays with kubectl kustomize.
-ensure_installed nats-server:nats-server postgresql:postgres chromium:chromium kubectl:kubectl
+ensure_installed nats-server:nats-server postgresql:postgres chromium:chromium kubectl:kubectl procps:pkill
 
-# Throwaway servers of earlier runs that did not get to clean up (a killed test host): no running server, no directory.
-for dir in "${TMPDIR:-/tmp}"/swapseats-pg-* "${TMPDIR:-/tmp}"/swapseats-nats-*; do
-  [ -d "$dir" ] && [ ! -f "$dir/postmaster.pid" ] && ! pgrep -f -- "$dir" >/dev/null && rm -rf "$dir"
-done
+# Throwaway servers an earlier, killed run left behind are stopped and deleted by the fixtures themselves
+# (tests/SwapSeats.Testing/Leftovers.cs), which is why procps (pkill) is needed.
 
 results=artifacts/test-results
 rm -rf "$results"

@@ -31,6 +31,7 @@ public sealed class NatsServer : IAsyncDisposable
     public static async Task<NatsServer> StartNewAsync()
     {
         var server = new NatsServer(ExternalProcess.FreePort(), Path.Combine(Path.GetTempPath(), $"swapseats-nats-{Guid.NewGuid():N}"));
+        Leftovers.Own(server._storeDir, Leftovers.StopNats(server._storeDir));
         await server.StartAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return server;
@@ -114,5 +115,6 @@ public sealed class NatsServer : IAsyncDisposable
         await ResumeAsync();
         await StopAsync();
         PostgresServer.DeleteDirectory(_storeDir);
+        Leftovers.Released(_storeDir);
     }
 }

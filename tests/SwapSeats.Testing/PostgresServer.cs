@@ -14,6 +14,9 @@ public sealed class PostgresServer
         ? Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin")).ToArray()
         : [];
 
+    /// <summary>pg_ctl of the newest PostgreSQL installed.</summary>
+    internal static string PgCtl => ExternalProcess.FindBinary("pg_ctl", BinaryFallbacks);
+
     private readonly string _dataDir;
     private readonly string _pgCtl;
     private readonly bool _durable;
@@ -56,9 +59,11 @@ public sealed class PostgresServer
     public static async Task<PostgresServer> StartAsync(bool durable = false)
     {
         var initdb = ExternalProcess.FindBinary("initdb", BinaryFallbacks);
-        var pgCtl = ExternalProcess.FindBinary("pg_ctl", BinaryFallbacks);
+        var pgCtl = PgCtl;
         var dataDir = Path.Combine(Path.GetTempPath(), $"swapseats-pg-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dataDir);
+        // Stopped and deleted when this process ends, however it ends (see Leftovers).
+        Leftovers.Own(dataDir, Leftovers.StopPostgres(pgCtl, dataDir));
         if (ExternalProcess.IsRoot)
         {
             await ExternalProcess.RunAsync("chown", ["postgres:postgres", dataDir]);
@@ -108,6 +113,7 @@ public sealed class PostgresServer
         finally
         {
             DeleteDirectory(_dataDir);
+            Leftovers.Released(_dataDir);
         }
     }
 
