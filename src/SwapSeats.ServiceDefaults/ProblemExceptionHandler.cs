@@ -102,8 +102,9 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
                 : $"The request body is not valid JSON: the value at '{json.Path}' is malformed or has the wrong type.";
         }
 
-        return bad.Message.StartsWith("Required parameter", StringComparison.Ordinal)
-            ? "The request body is missing."
+        // "Required parameter ... was not provided from body" / "Implicit body inferred ... but no body was provided".
+        return bad.Message.StartsWith("Required parameter", StringComparison.Ordinal) || bad.Message.Contains("no body was provided", StringComparison.Ordinal)
+            ? "The request body is missing: send JSON with Content-Type: application/json."
             : "The request could not be read.";
     }
 

@@ -1,3 +1,4 @@
+using SwapSeats.Testing;
 using System.Net;
 using System.Text;
 
@@ -48,8 +49,10 @@ public sealed class BadInputTests(AuthApp app) : IClassFixture<AuthApp>
     {
         var response = await app.Client().PostAsync(route, null);
 
-        Assert.InRange((int)response.StatusCode, 400, 415);
+        // Nothing sent, not even a Content-Type: a 400 that says a body is needed.
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("body", (await AuthApp.Json(response)).GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -79,6 +82,18 @@ public sealed class BadInputTests(AuthApp app) : IClassFixture<AuthApp>
         Assert.Equal(HttpStatusCode.OK, (await app.Client().GetAsync("/health/live")).StatusCode);
         var ready = await app.Client().GetAsync("/health/ready");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+
+        // The same service with its database gone (nothing listens on the port): alive, but not ready.
+        await using var noDatabase = new ServiceFactory<Program>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:auth"] = $"Host=127.0.0.1;Port={ExternalProcess.FreePort()};Username=postgres;Database=auth;Timeout=2",
+            ["ConnectionStrings:nats"] = app.Nats.Url,
+            ["environment"] = "Production", // Development would migrate at start, and wait for the database to do it
+        });
+        var client = noDatabase.CreateBrowserClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        var notReady = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
     }
 
     [Fact]

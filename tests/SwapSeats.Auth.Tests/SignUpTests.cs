@@ -53,6 +53,17 @@ public sealed class SignUpTests(AuthApp app) : IClassFixture<AuthApp>
         Assert.Equal(2, hashes.Count);
         Assert.All(hashes, hash => Assert.DoesNotContain("same-password-1", hash));
         Assert.NotEqual(hashes[0], hashes[1]);
+        // Slow, not merely salted: ASP.NET Core Identity's v3 format, PBKDF2-HMAC-SHA512 with at least 100,000 rounds and
+        // a 128-bit salt (a fast salted hash would pass the checks above).
+        foreach (var hash in hashes)
+        {
+            var bytes = Convert.FromBase64String(hash);
+            static uint At(byte[] b, int i) => (uint)(b[i] << 24 | b[i + 1] << 16 | b[i + 2] << 8 | b[i + 3]);
+            Assert.Equal(0x01, bytes[0]);                        // format v3
+            Assert.Equal(2u, At(bytes, 1));                      // KeyDerivationPrf.HMACSHA512
+            Assert.InRange(At(bytes, 5), 100_000u, uint.MaxValue); // iterations
+            Assert.InRange(At(bytes, 9), 16u, 64u);              // salt bytes
+        }
     }
 
     [Fact]

@@ -84,8 +84,12 @@ public sealed class EventsTests(OrdersApp app) : IClassFixture<OrdersApp>
 
         await app.Bus.PublishAsync(new ExpirationComplete(order));
         await app.Bus.PublishAsync(new PaymentFailed(order, "card_declined"));
+        // Expiry and payment events ride two consumers: a marker behind each shows that both have got past this order.
+        var (expiryMarkerBuyer, expiryMarker, _) = await OpenOrderAsync();
+        await app.Bus.PublishAsync(new ExpirationComplete(expiryMarker));
         var (markerBuyer, marker, _) = await OpenOrderAsync();
         await app.Bus.PublishAsync(new PaymentFailed(marker, "card_declined"));
+        await WaitForStatusAsync(expiryMarkerBuyer, expiryMarker, "cancelled");
         await WaitForStatusAsync(markerBuyer, marker, "cancelled");
 
         var after = await app.ShowAsync(buyer, order);
@@ -136,10 +140,14 @@ public sealed class EventsTests(OrdersApp app) : IClassFixture<OrdersApp>
         await app.Bus.PublishAsync(new PaymentCreated(Guid.CreateVersion7(), unknown, 100, "usd"));
         await app.Bus.PublishAsync(new PaymentFailed(unknown, "card_declined"));
 
-        // Each consumer moves on to the next message: a real order's events behind them still apply.
+        // Each consumer (expiry, payment) moves on to the next message: real orders' events behind them still apply.
         var (buyer, order, _) = await OpenOrderAsync();
         await app.Bus.PublishAsync(new PaymentCreated(Guid.CreateVersion7(), order, 2500, "usd"));
+        var (expiringBuyer, expiring, _) = await OpenOrderAsync();
+        await app.Bus.PublishAsync(new ExpirationComplete(expiring));
         await WaitForStatusAsync(buyer, order, "complete");
+        await WaitForStatusAsync(expiringBuyer, expiring, "cancelled");
         Assert.Empty(await app.Bus.PublishedAsync<OrderCancelled>(e => e.Id == unknown));
+        Assert.Empty(await app.Bus.PublishedAsync<OrderCompleted>(e => e.Id == unknown));
     }
 }
