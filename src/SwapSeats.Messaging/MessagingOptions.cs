@@ -15,8 +15,15 @@ public sealed class MessagingOptions
     /// <summary>Deliveries of a message whose handler keeps failing before it goes to the dead-letter stream.</summary>
     [Range(1, 1000)] public int MaxDeliver { get; set; } = 5;
 
-    /// <summary>Deliveries of a message that keeps arriving ahead of its version before it is dead-lettered.</summary>
-    [Range(1, 100_000)] public int MaxEarlyDeliveries { get; set; } = 200;
+    /// <summary>
+    /// How long an event that arrived ahead of its predecessor (a version gap) waits for it, counted from when it was
+    /// published, before it is dead-lettered. The predecessor may be held up in another service's outbox (its NATS or
+    /// database down for a while), so this is generous; a warning is logged and a metric counted all the while.
+    /// </summary>
+    public TimeSpan EarlyWaitLimit { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>An early event still waiting after this long is logged as a warning (then about once a minute).</summary>
+    public TimeSpan EarlyWaitWarning { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long NATS waits for an ack before it redelivers (a consumer that died mid-message).</summary>
     public TimeSpan AckWait { get; set; } = TimeSpan.FromSeconds(30);

@@ -17,6 +17,8 @@ public static class MessagingTelemetry
 
     public static readonly Counter<long> Published = Meter.CreateCounter<long>("swapseats.outbox.published", description: "Events published from the outbox");
     public static readonly Counter<long> Processed = Meter.CreateCounter<long>("swapseats.consumer.processed", description: "Messages handled, by outcome");
+    public static readonly Counter<long> EarlyWaits = Meter.CreateCounter<long>("swapseats.consumer.early_waits",
+        description: "Deliveries of events that came ahead of their predecessor and were put back to wait for it");
     public static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>("swapseats.consumer.deadlettered", description: "Messages moved to the dead-letter stream");
 
     static MessagingTelemetry()

@@ -251,6 +251,60 @@ public sealed class EventBusTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_event_ahead_of_its_predecessor_waits_for_it_by_time_counted_and_is_dead_lettered_only_after_the_limit()
+    {
+        var waits = 0L;
+        using var listener = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Name == "swapseats.consumer.early_waits")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "consumer" && (string?)tag.Value == "early-ticket")
+                {
+                    Interlocked.Add(ref waits, value);
+                }
+            }
+        });
+        listener.Start();
+        await using var consumer = await MessagingHost.StartAsync("early", await MessagingHost.CreateDatabaseAsync(), _nats, consumers: true,
+            settings: new() { ["Messaging:EarlyWaitLimit"] = "00:00:04", ["Messaging:EarlyWaitWarning"] = "00:00:01" });
+
+        // Version 1 of a ticket whose creation comes 2 s late: it waits, and applies once its predecessor is there.
+        var late = NewTicket("late creation");
+        var lateUpdate = new TicketUpdated(late.Id, "late v1", 20m, late.UserId, null, TicketStatuses.Available, 1);
+        // Version 1 of a ticket whose creation never comes: dead-lettered after the limit, not before.
+        var orphan = NewTicket("never created");
+        var orphanUpdate = new TicketUpdated(orphan.Id, "orphan v1", 20m, orphan.UserId, null, TicketStatuses.Available, 1);
+        var started = Stopwatch.StartNew();
+        await consumer.Bus.PublishAsync(lateUpdate, default);
+        await consumer.Bus.PublishAsync(orphanUpdate, default);
+        await Eventually.Until(() => Task.FromResult(Interlocked.Read(ref waits)), w => w >= 2, TimeSpan.FromSeconds(5), "the early events to be counted");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await consumer.Bus.PublishAsync(late, default);
+
+        await Eventually.Until(() => consumer.WithDbAsync(db => db.Tickets.SingleOrDefaultAsync(t => t.Id == late.Id)), t => t?.Version == 1,
+            TimeSpan.FromSeconds(10), "the late ticket's update to apply after its creation");
+        var deadLetters = await consumer.Bus.JetStream.CreateOrUpdateConsumerAsync(Subjects.DeadLetterStream,
+            new ConsumerConfig("inspect-early") { FilterSubject = Subjects.DeadLetter("early-ticket", Subjects.TicketUpdated), AckPolicy = ConsumerConfigAckPolicy.None });
+        var parked = await deadLetters.NextAsync<byte[]>(opts: new NatsJSNextOpts { Expires = TimeSpan.FromSeconds(15) })
+                     ?? throw new InvalidOperationException("Nothing was dead-lettered.");
+
+        Assert.Equal(orphanUpdate.EventId, EventJson.Deserialize<TicketUpdated>(parked.Data).EventId);
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(15));
+        Assert.Contains("EarlyWaitLimit", parked.Headers![JetStreamConsumer.ErrorHeader].ToString());
+        Assert.Null(await consumer.WithDbAsync(db => db.Tickets.SingleOrDefaultAsync(t => t.Id == orphan.Id)));
+    }
+
+    [Fact]
     public async Task A_malformed_payload_is_dead_lettered_at_once()
     {
         await using var consumer = await MessagingHost.StartAsync("orders", await MessagingHost.CreateDatabaseAsync(), _nats, consumers: true);

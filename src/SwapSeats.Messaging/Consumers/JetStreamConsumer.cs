@@ -423,14 +423,25 @@ internal sealed partial class JetStreamConsumer<TContext> : BackgroundService wh
             new KeyValuePair<string, object?>("outcome", item.Duplicate ? "Duplicate" : item.Result.ToString()));
         if (item.Result == HandleResult.RetryLater)
         {
-            if (item.Deliveries >= _options.MaxEarlyDeliveries)
+            // Bounded by time, not by deliveries: the predecessor may be minutes away (held in another service's outbox).
+            var published = item.Message.Metadata?.Timestamp ?? _time.GetUtcNow();
+            var waited = _time.GetUtcNow() - published;
+            if (waited >= _options.EarlyWaitLimit)
             {
-                await DeadLetterAsync(item.Message, item.Deliveries,
-                    new InvalidOperationException("The event stayed ahead of its version for too long."), cancellationToken);
+                await DeadLetterAsync(item.Message, item.Deliveries, new InvalidOperationException(
+                    $"The event waited {waited:c} for its predecessor (Messaging:EarlyWaitLimit {_options.EarlyWaitLimit:c})."), cancellationToken);
                 return;
             }
 
-            await item.Message.NakAsync(new AckOpts { NakDelay = TimeSpan.FromMilliseconds(Math.Min(1000, 20 * item.Deliveries)) }, cancellationToken);
+            MessagingTelemetry.EarlyWaits.Add(1, new KeyValuePair<string, object?>("consumer", Name),
+                new KeyValuePair<string, object?>("subject", item.Message.Subject));
+            var delay = TimeSpan.FromMilliseconds(Math.Min(1000, 20 * item.Deliveries));
+            if (waited >= _options.EarlyWaitWarning && (waited - _options.EarlyWaitWarning).Ticks % TimeSpan.TicksPerMinute < delay.Ticks)
+            {
+                LogWaitingForPredecessor(_logger, Name, item.Message.Subject, item.Event!.EventId, waited, _options.EarlyWaitLimit - waited);
+            }
+
+            await item.Message.NakAsync(new AckOpts { NakDelay = delay }, cancellationToken);
             return;
         }
 
@@ -497,6 +508,9 @@ internal sealed partial class JetStreamConsumer<TContext> : BackgroundService wh
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer {Consumer} failed on event {EventId} (delivery {Deliveries}); it will be retried")]
     private static partial void LogHandlerFailed(ILogger logger, Exception exception, string consumer, Guid eventId, int deliveries);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer {Consumer}: event {EventId} on {Subject} has waited {Waited} for its predecessor; dead-lettered in {Left} unless it arrives")]
+    private static partial void LogWaitingForPredecessor(ILogger logger, string consumer, string subject, Guid eventId, TimeSpan waited, TimeSpan left);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Consumer {Consumer} moved a message on {Subject} to the dead-letter stream after {Deliveries} deliveries")]
     private static partial void LogDeadLettered(ILogger logger, Exception exception, string consumer, string subject, int deliveries);
