@@ -35,6 +35,19 @@ public static class MessagingTelemetry
 
     internal static void SetConsumerLag(string consumer, long pending) => ConsumerPending[consumer] = pending;
 
+    /// <summary>
+    /// Background work that a request or an event asked for earlier (a timer firing, a refund) continues that trace:
+    /// a span whose parent is the stored <paramref name="traceparent"/>; events published inside it carry it on.
+    /// </summary>
+    public static Activity? Continue(string name, string? traceparent) =>
+        Source.StartActivity(name, ActivityKind.Internal, ParentFrom(traceparent));
+
+    /// <summary>What to store with work for later, so it can be continued (<see cref="Continue"/>).</summary>
+    public static string? CurrentTraceParent => Activity.Current?.Id;
+
+    // Remote: the parent came over the wire or out of storage. It matters when nothing records spans (AlwaysOff, no OTLP
+    // endpoint): OpenTelemetry then still creates an activity under a remote parent, for its ids, but none under a local
+    // one, and without that activity whatever a handler publishes would start a new trace.
     internal static ActivityContext ParentFrom(string? traceparent) =>
-        traceparent is not null && ActivityContext.TryParse(traceparent, null, out var context) ? context : default;
+        traceparent is not null && ActivityContext.TryParse(traceparent, null, isRemote: true, out var context) ? context : default;
 }

@@ -26,6 +26,27 @@ public sealed class SchedulingTests(FakeClockExpirationApp app) : IClassFixture<
         Assert.Equal(TimerStatus.Fired, await app.StatusAsync(order.Id));
     }
 
+    [Fact]
+    public async Task An_expiry_continues_the_trace_of_the_purchase_that_started_the_reservation()
+    {
+        // The purchase's trace, as orders would have sent it with order.created.
+        using var purchase = new System.Diagnostics.Activity("purchase").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start();
+        var order = await app.ScheduledAsync(app.Clock.GetUtcNow().AddMinutes(15));
+        purchase.Stop();
+
+        app.Clock.Advance(TimeSpan.FromMinutes(16));
+        await app.Bus.WaitForAsync<ExpirationComplete>(e => e.OrderId == order.Id);
+
+        var traceParents = await app.WithDbAsync(db => db.Set<SwapSeats.Messaging.Outbox.OutboxMessage>()
+            .Where(m => m.Subject == Subjects.ExpirationComplete && m.Payload.Contains(order.Id.ToString()))
+            .Select(m => m.TraceParent).ToListAsync());
+        var timerTrace = await app.WithDbAsync(db => db.Timers.Where(t => t.OrderId == order.Id).Select(t => t.TraceParent).SingleAsync());
+        var traceParent = Assert.Single(traceParents);
+        Assert.NotNull(traceParent);
+        Assert.Equal(purchase.TraceId.ToHexString(), System.Diagnostics.ActivityContext.Parse(timerTrace!, null).TraceId.ToHexString());
+        Assert.Equal(purchase.TraceId.ToHexString(), System.Diagnostics.ActivityContext.Parse(traceParent, null).TraceId.ToHexString());
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

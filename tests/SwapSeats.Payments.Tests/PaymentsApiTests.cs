@@ -183,10 +183,20 @@ public sealed class PaymentsApiTests(PaymentsApp app) : IClassFixture<PaymentsAp
         var paymentId = Guid.Parse(paid.GetProperty("id").GetString()!);
 
         // Orders had already cancelled the order (expired, and a new buyer took the ticket): it refuses the payment.
-        await app.Bus.PublishAsync(new OrderCancelled(order.Id, 1, new TicketRef(order.Ticket.Id)));
+        using (var cancellation = new System.Diagnostics.Activity("cancellation").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start())
+        {
+            await app.Bus.PublishAsync(new OrderCancelled(order.Id, 1, new TicketRef(order.Ticket.Id)));
+            cancellation.Stop();
 
-        var refunded = await app.Bus.WaitForAsync<PaymentRefunded>(e => e.OrderId == order.Id);
-        Assert.Equal((paymentId, 4250L, "usd"), (refunded.Id, refunded.Amount, refunded.Currency));
+            var refunded = await app.Bus.WaitForAsync<PaymentRefunded>(e => e.OrderId == order.Id);
+            Assert.Equal((paymentId, 4250L, "usd"), (refunded.Id, refunded.Amount, refunded.Currency));
+            // Carried out later by the refund processor, the refund continues the cancellation's trace.
+            var traceParent = await app.WithDbAsync(db => db.Set<SwapSeats.Messaging.Outbox.OutboxMessage>()
+                .Where(m => m.Subject == SwapSeats.Contracts.Subjects.PaymentRefunded && m.Payload.Contains(order.Id.ToString()))
+                .Select(m => m.TraceParent).SingleAsync());
+            Assert.Equal(cancellation.TraceId, System.Diagnostics.ActivityContext.Parse(traceParent!, null).TraceId);
+        }
+
         var listed = await PaymentsApp.Json(await app.SignedIn(buyer).GetAsync("/api/payments"));
         Assert.Equal("refunded", Assert.Single(listed.EnumerateArray()).GetProperty("status").GetString());
         await AssertProblemAsync(await app.PayAsync(buyer, order.Id, "tok_visa"), HttpStatusCode.BadRequest, "Cannot pay for a cancelled order");

@@ -20,6 +20,7 @@ public sealed class ExpirationDbContext(DbContextOptions<ExpirationDbContext> op
             // The scheduler firing and a handler dropping the same timer: the second writer fails and retries on fresh state.
             timer.Property(t => t.Status).HasColumnName("status").IsConcurrencyToken();
             timer.Property(t => t.UpdatedAt).HasColumnName("updated_at");
+            timer.Property(t => t.TraceParent).HasColumnName("trace_parent").HasMaxLength(128);
             // The scheduler's two questions, "what is due?" and "when is the next one?", read only pending rows.
             timer.HasIndex(t => t.ExpiresAt).HasFilter("status = 0").HasDatabaseName("ix_timers_pending_due");
             timer.HasIndex(t => t.UpdatedAt).HasFilter("status <> 0").HasDatabaseName("ix_timers_finished");

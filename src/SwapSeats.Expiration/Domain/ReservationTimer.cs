@@ -22,10 +22,14 @@ public sealed class ReservationTimer : SwapSeats.Messaging.IDueAt
 
     public DateTimeOffset UpdatedAt { get; private set; }
 
+    /// <summary>W3C traceparent of the purchase that started the reservation: the expiry continues its trace.</summary>
+    public string? TraceParent { get; private set; }
+
     public static ReservationTimer Schedule(Guid orderId, DateTimeOffset expiresAt, DateTimeOffset now) => new()
     {
         OrderId = orderId,
         ExpiresAt = expiresAt,
+        TraceParent = SwapSeats.Messaging.MessagingTelemetry.CurrentTraceParent,
         Status = TimerStatus.Pending,
         UpdatedAt = now,
     };

@@ -76,6 +76,9 @@ public sealed partial class ExpirationScheduler(
 
         foreach (var timer in due)
         {
+            // The expiry belongs to the purchase's trace, not a new one of its own.
+            using var activity = MessagingTelemetry.Continue("expiration fire", timer.TraceParent);
+            activity?.SetTag("swapseats.order.id", timer.OrderId.ToString());
             timer.Fire(now);
             db.Publish(new ExpirationComplete(timer.OrderId));
         }

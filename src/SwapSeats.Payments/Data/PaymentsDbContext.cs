@@ -61,6 +61,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             refund.Property(r => r.NextAttemptAt).HasColumnName("next_attempt_at");
             refund.Property(r => r.ProviderReference).HasColumnName("provider_reference").HasMaxLength(255);
             refund.Property(r => r.CreatedAt).HasColumnName("created_at");
+            refund.Property(r => r.TraceParent).HasColumnName("trace_parent").HasMaxLength(128);
             refund.HasOne<Payment>().WithMany().HasForeignKey(r => r.PaymentId).OnDelete(DeleteBehavior.Restrict);
             refund.HasIndex(r => r.PaymentId).IsUnique().HasDatabaseName("ux_refunds_payment");
             refund.HasIndex(r => r.NextAttemptAt).HasFilter("NOT done").HasDatabaseName("ix_refunds_pending");

@@ -24,9 +24,13 @@ public sealed class Refund
 
     public DateTimeOffset CreatedAt { get; private set; }
 
+    /// <summary>W3C traceparent of the cancellation that asked for the refund: carrying it out continues that trace.</summary>
+    public string? TraceParent { get; private set; }
+
     public static Refund For(Payment payment, DateTimeOffset now) => new()
     {
         Id = Guid.CreateVersion7(now),
+        TraceParent = SwapSeats.Messaging.MessagingTelemetry.CurrentTraceParent,
         PaymentId = payment.Id,
         NextAttemptAt = now,
         CreatedAt = now,

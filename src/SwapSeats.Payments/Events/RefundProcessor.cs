@@ -56,6 +56,7 @@ public sealed partial class RefundProcessor(
             return false;
         }
 
+        using var activity = MessagingTelemetry.Continue("refund", refund.TraceParent);
         var payment = await db.Payments.SingleAsync(p => p.Id == refund.PaymentId, cancellationToken);
         try
         {

@@ -209,6 +209,11 @@ namespace SwapSeats.Payments.Data.Migrations
                         .HasColumnType("character varying(255)")
                         .HasColumnName("provider_reference");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("trace_parent");
+
                     b.HasKey("Id");
 
                     b.HasIndex("NextAttemptAt")
