@@ -11,13 +11,20 @@ using Microsoft.Extensions.Logging;
 namespace SwapSeats.Payments.Tests;
 
 /// <summary>
-/// A local stand-in for api.stripe.com that answers like Stripe for the calls SwapSeats makes, honours idempotency keys
-/// as Stripe does (same key, same answer, no second charge), and records what it received so tests can check it.
+/// A local stand-in for api.stripe.com that answers like Stripe for the calls SwapSeats makes (PaymentIntents created,
+/// read and confirmed; refunds), and keeps Stripe's documented idempotency: the first answer under a key is stored and
+/// replayed — 5xx answers included — except requests refused before they ran (validation errors, a bad API key).
+/// A PaymentIntent succeeds at most once. It records what it received so tests can check it.
 /// </summary>
 public sealed class StripeStub : IAsyncDisposable
 {
+    public const string ApiKey = "sk_test_swapseats";
+    public const long MinimumAmount = 50; // Stripe's minimum charge is about 0.50 in most currencies
+
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, (int Status, string Body)> _byIdempotencyKey = new();
+    private readonly ConcurrentDictionary<string, Intent> _intents = new();
+    private readonly ConcurrentDictionary<string, long> _refunded = new();
 
     public StripeStub()
     {
@@ -25,59 +32,176 @@ public sealed class StripeStub : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         _app = builder.Build();
-        _app.MapPost("/v1/payment_intents", request => AnswerAsync(request, form => Charge(form)));
-        _app.MapPost("/v1/refunds", request => AnswerAsync(request, form => (200, JsonSerializer.Serialize(new
-        {
-            id = $"re_{Guid.NewGuid():N}", @object = "refund", status = "succeeded", payment_intent = form["payment_intent"],
-            amount = long.Parse(form["amount"]),
-        }))));
+        _app.MapPost("/v1/payment_intents", context => AnswerAsync(context, Create));
+        _app.MapGet("/v1/payment_intents/{id}", context => AnswerAsync(context, _ =>
+            _intents.TryGetValue((string)context.Request.RouteValues["id"]!, out var intent) ? (200, intent.Json()) : Missing("payment_intent")));
+        _app.MapPost("/v1/payment_intents/{id}/confirm", context => AnswerAsync(context, form => Confirm((string)context.Request.RouteValues["id"]!, form)));
+        _app.MapPost("/v1/refunds", context => AnswerAsync(context, Refund));
         _app.StartAsync().GetAwaiter().GetResult();
         Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
     }
 
     public string Url { get; }
 
-    /// <summary>When set, every call gets a 500 as from an outage.</summary>
+    /// <summary>When set, every call gets a 500 as from an outage (and Stripe stores it under the request's key).</summary>
     public bool Down { get; set; }
+
+    /// <summary>When set, the next confirmation takes the money and then answers 500: the outcome is lost on the way.</summary>
+    public bool LoseNextConfirmation { get; set; }
+
+    /// <summary>Card tokens whose confirmation stays <c>processing</c> until <see cref="Settle"/>.</summary>
+    public const string ProcessingToken = "tok_processing";
 
     public ConcurrentQueue<Received> Requests { get; } = new();
 
-    /// <summary>Charges actually made: requests with a new idempotency key that succeeded.</summary>
-    public int Charges => _byIdempotencyKey.Count(r => r.Key.StartsWith("/v1/payment_intents ", StringComparison.Ordinal) && r.Value.Status == 200);
+    /// <summary>Money actually taken: PaymentIntents that succeeded (each one can only once).</summary>
+    public int Charges => _intents.Values.Count(i => i.Status == "succeeded");
 
-    public sealed record Received(string Path, Dictionary<string, string> Form, string? IdempotencyKey, string? Authorization);
+    /// <summary>Intents that took money for the order.</summary>
+    public int ChargesFor(Guid orderId) => _intents.Values.Count(i => i.OrderId == orderId.ToString() && i.Status == "succeeded");
 
-    private static (int Status, string Body) Charge(Dictionary<string, string> form) =>
-        form.GetValueOrDefault("payment_method_data[card][token]") switch
+    /// <summary>The card network decides the processing payments of the order: they succeed.</summary>
+    public void Settle(Guid orderId)
+    {
+        foreach (var intent in _intents.Values.Where(i => i.OrderId == orderId.ToString() && i.Status == "processing"))
         {
-            "tok_visa" or "tok_mastercard" or "tok_amex" => (200, JsonSerializer.Serialize(new
+            intent.Status = "succeeded";
+        }
+    }
+
+    public sealed record Received(string Method, string Path, Dictionary<string, string> Form, string? IdempotencyKey, string? Authorization);
+
+    private sealed class Intent(string id, long amount, string currency, string orderId)
+    {
+        public string Id { get; } = id;
+        public long Amount { get; } = amount;
+        public string Currency { get; } = currency;
+        public string OrderId { get; } = orderId;
+        public string Status { get; set; } = "requires_payment_method";
+        public string? DeclineCode { get; set; }
+
+        public string Json() => JsonSerializer.Serialize(new
+        {
+            id = Id, @object = "payment_intent", status = Status, amount = Amount, currency = Currency,
+            metadata = new Dictionary<string, string> { ["orderId"] = OrderId },
+            last_payment_error = DeclineCode is null ? null : new { type = "card_error", code = "card_declined", decline_code = DeclineCode },
+        });
+    }
+
+    private (int, string) Create(Dictionary<string, string> form)
+    {
+        var amount = long.Parse(form["amount"]);
+        if (amount < MinimumAmount)
+        {
+            return Invalid("amount_too_small", "amount", "Amount must be at least €0.50 eur");
+        }
+
+        var intent = new Intent($"pi_{Guid.NewGuid():N}", amount, form["currency"], form.GetValueOrDefault("metadata[orderId]") ?? "");
+        _intents[intent.Id] = intent;
+        return (200, intent.Json());
+    }
+
+    private (int, string) Confirm(string id, Dictionary<string, string> form)
+    {
+        if (!_intents.TryGetValue(id, out var intent))
+        {
+            return Missing("payment_intent");
+        }
+
+        lock (intent)
+        {
+            if (intent.Status is not ("requires_payment_method" or "requires_confirmation"))
             {
-                id = $"pi_{Guid.NewGuid():N}", @object = "payment_intent", status = "succeeded", amount = long.Parse(form["amount"]),
-                currency = form["currency"],
-            })),
-            { } token when token.StartsWith("tok_chargeDeclined", StringComparison.Ordinal) => (402,
-                """{"error":{"type":"card_error","code":"card_declined","decline_code":"generic_decline","message":"Your card was declined."}}"""),
-            var token => (400, JsonSerializer.Serialize(new
+                return Invalid("payment_intent_unexpected_state", null, $"This PaymentIntent's status is {intent.Status}.");
+            }
+
+            var token = form.GetValueOrDefault("payment_method_data[card][token]");
+            switch (token)
             {
-                error = new
-                {
-                    type = "invalid_request_error", code = "resource_missing", param = "payment_method_data[card][token]",
-                    message = $"No such token: '{token}'",
-                },
-            })),
-        };
+                case "tok_visa" or "tok_mastercard" or "tok_amex":
+                    intent.Status = "succeeded";
+                    intent.DeclineCode = null;
+                    break;
+                case ProcessingToken:
+                    intent.Status = "processing";
+                    break;
+                case { } declined when declined.StartsWith("tok_chargeDeclined", StringComparison.Ordinal):
+                    intent.DeclineCode = "generic_decline";
+                    return (402, """{"error":{"type":"card_error","code":"card_declined","decline_code":"generic_decline","message":"Your card was declined."}}""");
+                default:
+                    return Invalid("resource_missing", "payment_method_data[card][token]", $"No such token: '{token}'");
+            }
+
+            if (LoseNextConfirmation)
+            {
+                LoseNextConfirmation = false;
+                return ServerError();
+            }
+
+            return (200, intent.Json());
+        }
+    }
+
+    private (int, string) Refund(Dictionary<string, string> form)
+    {
+        var intentId = form["payment_intent"];
+        var amount = long.Parse(form["amount"]);
+        if (!_intents.TryGetValue(intentId, out var intent) || intent.Status != "succeeded")
+        {
+            return Invalid("charge_not_succeeded", "payment_intent", "This PaymentIntent has no successful charge to refund.");
+        }
+
+        if (_refunded.AddOrUpdate(intentId, amount, (_, before) => before + amount) > intent.Amount)
+        {
+            _refunded.AddOrUpdate(intentId, 0, (_, after) => after - amount);
+            return Invalid("charge_already_refunded", null, "Charge has already been refunded.");
+        }
+
+        return (200, JsonSerializer.Serialize(new { id = $"re_{Guid.NewGuid():N}", @object = "refund", status = "succeeded", payment_intent = intentId, amount }));
+    }
+
+    private static (int, string) Invalid(string code, string? param, string message) =>
+        (400, JsonSerializer.Serialize(new { error = new { type = "invalid_request_error", code, param, message } }));
+
+    private static (int, string) Missing(string what) => Invalid("resource_missing", "id", $"No such {what}");
+
+    private static (int, string) ServerError() => (500, """{"error":{"type":"api_error","message":"Something went wrong on Stripe's end."}}""");
 
     private async Task AnswerAsync(HttpContext context, Func<Dictionary<string, string>, (int Status, string Body)> answer)
     {
-        var form = (await context.Request.ReadFormAsync()).ToDictionary(f => f.Key, f => f.Value.ToString());
+        var form = context.Request.HasFormContentType
+            ? (await context.Request.ReadFormAsync()).ToDictionary(f => f.Key, f => f.Value.ToString())
+            : [];
         var key = context.Request.Headers["Idempotency-Key"].FirstOrDefault();
-        Requests.Enqueue(new Received(context.Request.Path, form, key, context.Request.Headers.Authorization.FirstOrDefault()));
-        var (status, body) = Down
-            ? (500, """{"error":{"type":"api_error","message":"Something went wrong on Stripe's end."}}""")
-            : key is null ? answer(form) : _byIdempotencyKey.GetOrAdd($"{context.Request.Path} {key}", _ => answer(form));
-        context.Response.StatusCode = status;
+        var authorization = context.Request.Headers.Authorization.FirstOrDefault();
+        Requests.Enqueue(new Received(context.Request.Method, context.Request.Path, form, key, authorization));
+        (int Status, string Body) response;
+        if (authorization != $"Bearer {ApiKey}")
+        {
+            // Refused before it ran: nothing is stored under the key.
+            response = (401, """{"error":{"type":"authentication_error","message":"Invalid API Key provided."}}""");
+        }
+        else if (key is null || context.Request.Method == "GET")
+        {
+            response = Down ? ServerError() : answer(form);
+        }
+        else if (_byIdempotencyKey.TryGetValue($"{context.Request.Path} {key}", out var stored))
+        {
+            response = stored;
+        }
+        else
+        {
+            response = Down ? ServerError() : answer(form);
+            // Stripe stores what the endpoint answered once it ran, a 5xx included; a validation error is not stored.
+            if (response.Status != 400)
+            {
+                response = _byIdempotencyKey.GetOrAdd($"{context.Request.Path} {key}", response);
+            }
+        }
+
+        context.Response.StatusCode = response.Status;
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(body);
+        await context.Response.WriteAsync(response.Body);
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -35,7 +33,9 @@ public static class PaymentsApi
 
     /// <summary>
     /// Charges the order's price once. The order's replica row stays locked from the checks to the commit, so concurrent
-    /// attempts for one order queue up behind it and find it paid; the provider's idempotency key covers a crash mid-way.
+    /// attempts for one order queue up behind it and find it paid. The order's one charge at the provider is opened and
+    /// committed first (no money moves), so an attempt whose answer was lost (a timeout, a 5xx) is looked up by the next
+    /// attempt instead of being repeated.
     /// </summary>
     public static async Task<Created<PaymentDto>> Pay(
         PaymentRequest request, ClaimsPrincipal user, PaymentsDbContext db, IPaymentProvider provider, TimeProvider time,
@@ -43,7 +43,63 @@ public static class PaymentsApi
     {
         var (orderId, token) = Validate(request);
         var payerId = user.RequiredUserId();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var currency = options.Value.Currency;
+        var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        try
+        {
+            var order = await PayableOrderAsync(db, orderId, payerId, time, cancellationToken);
+            var amount = order.AmountInMinorUnits();
+            if (order.ChargeReference is null)
+            {
+                order.ChargeOpened(await ProviderAsync(() => provider.PrepareAsync(orderId, amount, currency, cancellationToken)));
+            }
+
+            if (provider.PreparedChargesAreRemote && db.Entry(order).Property(o => o.ChargeReference).IsModified)
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                await transaction.DisposeAsync();
+                // Locked again, read afresh and checked again: the order may have been paid or cancelled meanwhile.
+                db.ChangeTracker.Clear();
+                transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                order = await PayableOrderAsync(db, orderId, payerId, time, cancellationToken);
+            }
+
+            var result = await ProviderAsync(() => provider.ChargeAsync(
+                new ChargeRequest(orderId, amount, currency, token, order.ChargeReference!), cancellationToken));
+            var now = time.GetUtcNow();
+            switch (result.Outcome)
+            {
+                case ChargeOutcome.Succeeded:
+                    var payment = Payment.Succeeded(order, amount, currency, result.Reference, now);
+                    db.Payments.Add(payment);
+                    db.Publish(new PaymentCreated(payment.Id, orderId, amount, currency));
+                    await db.SaveChangesAsync(cancellationToken);
+                    await transaction.CommitAsync(cancellationToken);
+                    return TypedResults.Created($"/api/payments/{payment.Id}", PaymentDto.From(payment));
+                case ChargeOutcome.Declined:
+                    db.Payments.Add(Payment.Declined(order, amount, currency, result.Reference, now));
+                    db.Publish(new PaymentFailed(orderId, result.Reference));
+                    await db.SaveChangesAsync(cancellationToken);
+                    await transaction.CommitAsync(cancellationToken);
+                    throw new DomainException("Your card was declined; the order has been cancelled", StatusCodes.Status402PaymentRequired);
+                case ChargeOutcome.Pending:
+                    // Neither paid nor declined yet: nothing is recorded, and asking again reports the outcome (never a second charge).
+                    throw new DomainException("Your card issuer is still processing the payment; nothing more will be charged. Check again in a moment",
+                        StatusCodes.Status503ServiceUnavailable);
+                default:
+                    throw new DomainException("Invalid payment token");
+            }
+        }
+        finally
+        {
+            await transaction.DisposeAsync();
+        }
+    }
+
+    /// <summary>The caller's order, locked, if it can still be paid (SPEC order: 404 → cancelled → already paid → expired).</summary>
+    private static async Task<Order> PayableOrderAsync(PaymentsDbContext db, Guid orderId, Guid payerId, TimeProvider time, CancellationToken cancellationToken)
+    {
         var order = await db.LockOrderAsync(orderId, cancellationToken);
         if (order is null || order.UserId != payerId)
         {
@@ -62,42 +118,34 @@ public static class PaymentsApi
             throw new DomainException("Order is already paid");
         }
 
-        var now = time.GetUtcNow();
-        if (now >= order.ExpiresAt)
+        if (time.GetUtcNow() >= order.ExpiresAt)
         {
             throw new DomainException("Order has expired");
         }
 
-        var currency = options.Value.Currency;
-        var amount = order.AmountInMinorUnits();
-        ChargeResult result;
+        return order;
+    }
+
+    /// <summary>The provider's failures as the buyer should hear them; nothing was charged in any of them.</summary>
+    private static async Task<T> ProviderAsync<T>(Func<Task<T>> call)
+    {
         try
         {
-            result = await provider.ChargeAsync(new ChargeRequest(orderId, amount, currency, token, IdempotencyKey(orderId, token)), cancellationToken);
+            return await call();
         }
         catch (PaymentProviderUnavailableException)
         {
             throw new DomainException("The payment provider is unavailable; nothing was charged. Try again in a moment",
                 StatusCodes.Status503ServiceUnavailable);
         }
-
-        switch (result.Outcome)
+        catch (PaymentRefusedException refused)
         {
-            case ChargeOutcome.Succeeded:
-                var payment = Payment.Succeeded(order, amount, currency, result.Reference, now);
-                db.Payments.Add(payment);
-                db.Publish(new PaymentCreated(payment.Id, orderId, amount, currency));
-                await db.SaveChangesAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-                return TypedResults.Created($"/api/payments/{payment.Id}", PaymentDto.From(payment));
-            case ChargeOutcome.Declined:
-                db.Payments.Add(Payment.Declined(order, amount, currency, result.Reference, now));
-                db.Publish(new PaymentFailed(orderId, result.Reference));
-                await db.SaveChangesAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-                throw new DomainException("Your card was declined; the order has been cancelled", StatusCodes.Status402PaymentRequired);
-            default:
-                throw new DomainException("Invalid payment token");
+            throw new DomainException($"The payment provider refused this payment: {refused.Message}");
+        }
+        catch (PaymentProviderMisconfiguredException)
+        {
+            throw new DomainException("Card payments are not available: the payment provider refuses this marketplace's credentials. Nothing was charged",
+                StatusCodes.Status500InternalServerError);
         }
     }
 
@@ -116,10 +164,6 @@ public static class PaymentsApi
             : null;
         return TypedResults.Ok(PaymentDto.From(payment ?? throw new NotFoundException("Payment")));
     }
-
-    // One key per order and card token: a retry after a timeout or crash is answered with the first attempt's outcome.
-    private static string IdempotencyKey(Guid orderId, string token) =>
-        "swapseats-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{orderId:N}:{token}")))[..40];
 
     private static (Guid OrderId, string Token) Validate(PaymentRequest request)
     {

@@ -29,6 +29,7 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             order.Property(o => o.ExpiresAt).HasColumnName("expires_at");
             order.Property(o => o.Price).HasColumnName("price").HasPrecision(9, 2);
             order.Property(o => o.Version).HasColumnName("version").IsConcurrencyToken();
+            order.Property(o => o.ChargeReference).HasColumnName("charge_reference").HasMaxLength(255);
         });
 
         modelBuilder.Entity<Payment>(payment =>

@@ -23,6 +23,11 @@ public sealed class Order
 
     public int Version { get; private set; }
 
+    /// <summary>The order's one charge at the payment provider, opened (without taking money) by the first attempt to pay.</summary>
+    public string? ChargeReference { get; private set; }
+
+    public void ChargeOpened(string reference) => ChargeReference = reference;
+
     public static Order Replicate(OrderCreated created) => new()
     {
         Id = created.Id,

@@ -60,14 +60,16 @@ public sealed partial class RefundProcessor(
         var payment = await db.Payments.SingleAsync(p => p.Id == refund.PaymentId, cancellationToken);
         try
         {
-            var reference = await provider.RefundAsync(payment.ProviderReference, payment.Amount, $"swapseats-refund-{refund.Id:N}", cancellationToken);
+            // A key per attempt: a provider that stored a 5xx under the previous key would replay it forever.
+            var reference = await provider.RefundAsync(payment.ProviderReference, payment.Amount, $"swapseats-refund-{refund.Id:N}-{refund.Attempts}", cancellationToken);
             refund.Succeeded(reference);
             payment.MarkRefunded();
             db.Publish(new PaymentRefunded(payment.Id, payment.OrderId, payment.Amount, payment.Currency));
             LogRefunded(logger, payment.Id, payment.OrderId, payment.Amount, payment.Currency);
         }
-        catch (PaymentProviderUnavailableException ex)
+        catch (Exception ex) when (ex is PaymentProviderUnavailableException or PaymentProviderMisconfiguredException or PaymentRefusedException)
         {
+            // Postponed with backoff, never dropped: an outage passes, a configuration gets fixed, a refusal gets looked at.
             refund.Failed(now);
             LogRetry(logger, ex, payment.Id, refund.NextAttemptAt);
         }

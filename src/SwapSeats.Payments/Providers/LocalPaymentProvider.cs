@@ -11,10 +11,15 @@ public sealed class LocalPaymentProvider : IPaymentProvider
 {
     private static readonly HashSet<string> Succeeding = new(StringComparer.Ordinal) { "tok_visa", "tok_mastercard", "tok_amex" };
 
+    public bool PreparedChargesAreRemote => false;
+
+    public Task<string> PrepareAsync(Guid orderId, long amount, string currency, CancellationToken cancellationToken) =>
+        Task.FromResult($"local_pi_{orderId:N}");
+
     public Task<ChargeResult> ChargeAsync(ChargeRequest request, CancellationToken cancellationToken) =>
         Task.FromResult(request.Token switch
         {
-            _ when Succeeding.Contains(request.Token) => new ChargeResult(ChargeOutcome.Succeeded, $"local_ch_{Stable(request.IdempotencyKey)}"),
+            _ when Succeeding.Contains(request.Token) => new ChargeResult(ChargeOutcome.Succeeded, request.Charge),
             _ when request.Token.StartsWith("tok_chargeDeclined", StringComparison.Ordinal) =>
                 new ChargeResult(ChargeOutcome.Declined, DeclineReason(request.Token)),
             _ => new ChargeResult(ChargeOutcome.InvalidToken, "No such token"),
@@ -46,6 +51,6 @@ public sealed class LocalPaymentProvider : IPaymentProvider
         return snake.ToString();
     }
 
-    // The same idempotency key gives the same charge id, as a real provider's idempotency would.
+    // The same idempotency key gives the same refund id, as a real provider's idempotency would.
     private static string Stable(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..24];
 }

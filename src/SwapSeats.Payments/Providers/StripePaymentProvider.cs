@@ -1,50 +1,118 @@
-using System.Net;
 using Microsoft.Extensions.Options;
 using Stripe;
 
 namespace SwapSeats.Payments.Providers;
 
 /// <summary>
-/// Stripe through Stripe.net: a confirmed PaymentIntent per charge from the card token, with the attempt's idempotency
-/// key; refunds by PaymentIntent. Card errors are declines, unknown tokens are invalid, anything else is "unavailable".
+/// Stripe through Stripe.net. Each order has one PaymentIntent, created unconfirmed (no money moves) and stored before
+/// anything else; every attempt to pay first reads the intent and confirms it only if it still needs a payment, so a
+/// retry after a Stripe 5xx or a timeout — whose outcome is unknown — finds out what happened instead of charging
+/// again, and an intent can succeed only once. Each request has its own idempotency key: Stripe stores a 5xx under
+/// the key it answered (as the stub does), so a retry under the same key could never succeed.
 /// </summary>
-public sealed class StripePaymentProvider(HttpClient http, IOptions<PaymentsOptions> options) : IPaymentProvider
+public sealed partial class StripePaymentProvider(HttpClient http, IOptions<PaymentsOptions> options, ILogger<StripePaymentProvider> logger)
+    : IPaymentProvider
 {
     private readonly StripeClient _client = new(
         options.Value.Stripe.SecretKey,
         httpClient: new SystemNetHttpClient(http, maxNetworkRetries: 0),
         apiBase: options.Value.Stripe.ApiBase);
 
-    public async Task<ChargeResult> ChargeAsync(ChargeRequest request, CancellationToken cancellationToken)
+    public bool PreparedChargesAreRemote => true;
+
+    public async Task<string> PrepareAsync(Guid orderId, long amount, string currency, CancellationToken cancellationToken)
     {
         var create = new PaymentIntentCreateOptions
         {
-            Amount = request.Amount,
-            Currency = request.Currency,
-            Confirm = true,
+            Amount = amount,
+            Currency = currency,
             // Cards only, never a redirect: the buyer is not sent anywhere, so no return_url is needed.
             AutomaticPaymentMethods = new PaymentIntentAutomaticPaymentMethodsOptions { Enabled = true, AllowRedirects = "never" },
-            PaymentMethodData = new PaymentIntentPaymentMethodDataOptions { Type = "card" },
-            Metadata = new Dictionary<string, string> { ["orderId"] = request.OrderId.ToString() },
+            Metadata = new Dictionary<string, string> { ["orderId"] = orderId.ToString() },
         };
-        // Stripe.net does not model card tokens in payment_method_data; the API accepts them.
-        create.AddExtraParam("payment_method_data[card][token]", request.Token);
+        var intent = await CallAsync(() => new PaymentIntentService(_client).CreateAsync(
+            create, new RequestOptions { IdempotencyKey = NewKey("create", orderId.ToString("N")) }, cancellationToken), cancellationToken);
+        return intent.Id;
+    }
+
+    public async Task<ChargeResult> ChargeAsync(ChargeRequest request, CancellationToken cancellationToken)
+    {
+        var service = new PaymentIntentService(_client);
+        var intent = await CallAsync(() => service.GetAsync(request.Charge, cancellationToken: cancellationToken), cancellationToken);
+        if (intent.Status is "requires_payment_method" or "requires_confirmation")
+        {
+            var confirm = new PaymentIntentConfirmOptions { PaymentMethodData = new PaymentIntentPaymentMethodDataOptions { Type = "card" } };
+            // Stripe.net does not model card tokens in payment_method_data; the API accepts them.
+            confirm.AddExtraParam("payment_method_data[card][token]", request.Token);
+            try
+            {
+                intent = await CallAsync(() => service.ConfirmAsync(request.Charge, confirm,
+                    new RequestOptions { IdempotencyKey = NewKey("confirm", request.Charge) }, cancellationToken), cancellationToken);
+            }
+            catch (StripeException ex) when (ex.StripeError?.Type == "card_error")
+            {
+                return new ChargeResult(ChargeOutcome.Declined, ex.StripeError.DeclineCode ?? ex.StripeError.Code ?? "card_declined");
+            }
+            catch (PaymentRefusedException ex) when (ex.InnerException is StripeException { StripeError.Param: { } param } && param.Contains("token", StringComparison.Ordinal))
+            {
+                return new ChargeResult(ChargeOutcome.InvalidToken, ex.Message);
+            }
+            catch (PaymentRefusedException ex) when (ex.InnerException is StripeException { StripeError.Code: "payment_intent_unexpected_state" })
+            {
+                // An earlier attempt is confirming (or has confirmed) it: report what that attempt did.
+                intent = await CallAsync(() => service.GetAsync(request.Charge, cancellationToken: cancellationToken), cancellationToken);
+            }
+        }
+
+        return intent.Status switch
+        {
+            "succeeded" => new ChargeResult(ChargeOutcome.Succeeded, intent.Id),
+            "processing" => new ChargeResult(ChargeOutcome.Pending, intent.Id),
+            // 3-D Secure would need a redirect or a client-side step this checkout does not have.
+            "requires_action" => new ChargeResult(ChargeOutcome.Declined, "authentication_required"),
+            _ => new ChargeResult(ChargeOutcome.Declined, intent.LastPaymentError?.DeclineCode ?? intent.LastPaymentError?.Code ?? $"payment_intent_{intent.Status}"),
+        };
+    }
+
+    public async Task<string> RefundAsync(string chargeReference, long amount, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        // The refund processor gives each attempt its own key (a 5xx stored under one would replay); a refund whose answer
+        // was lost and is tried again is refused by Stripe as charge_already_refunded, never paid out twice.
         try
         {
-            var intent = await new PaymentIntentService(_client).CreateAsync(
-                create, new RequestOptions { IdempotencyKey = request.IdempotencyKey }, cancellationToken);
-            return intent.Status == "succeeded"
-                ? new ChargeResult(ChargeOutcome.Succeeded, intent.Id)
-                : new ChargeResult(ChargeOutcome.Declined, $"payment_intent_{intent.Status}");
+            var refund = await CallAsync(() => new RefundService(_client).CreateAsync(
+            new RefundCreateOptions { PaymentIntent = chargeReference, Amount = amount },
+            new RequestOptions { IdempotencyKey = idempotencyKey }, cancellationToken), cancellationToken);
+            return refund.Id;
+        }
+        catch (PaymentRefusedException ex) when (ex.InnerException is StripeException { StripeError.Code: "charge_already_refunded" })
+        {
+            return "already_refunded";
+        }
+    }
+
+    private static string NewKey(string what, string about) => $"swapseats-{what}-{about}-{Guid.NewGuid():N}";
+
+    /// <summary>What Stripe's answer means for the caller: a refusal for good, our configuration, or "try again".</summary>
+    private async Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call();
         }
         catch (StripeException ex) when (ex.StripeError?.Type == "card_error")
         {
-            return new ChargeResult(ChargeOutcome.Declined, ex.StripeError.DeclineCode ?? ex.StripeError.Code ?? "card_declined");
+            throw;
         }
-        catch (StripeException ex) when (ex.StripeError?.Type == "invalid_request_error" && ex.HttpStatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound
-                                         && ex.StripeError.Param?.Contains("token", StringComparison.Ordinal) == true)
+        catch (StripeException ex) when (ex.StripeError?.Type is "authentication_error" or "permission_error")
         {
-            return new ChargeResult(ChargeOutcome.InvalidToken, ex.StripeError.Message ?? "Invalid token");
+            LogMisconfigured(logger, ex, ex.StripeError.Message);
+            throw new PaymentProviderMisconfiguredException("Stripe refuses this service's API key", ex);
+        }
+        catch (StripeException ex) when (ex.StripeError?.Type is "invalid_request_error" && (int)ex.HttpStatusCode is >= 400 and < 500
+                                         && ex.StripeError.Code != "idempotency_key_in_use" && (int)ex.HttpStatusCode != 429)
+        {
+            throw new PaymentRefusedException(ex.StripeError.Message ?? "Stripe refused the request", ex);
         }
         catch (Exception ex) when (ex is StripeException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
@@ -52,18 +120,6 @@ public sealed class StripePaymentProvider(HttpClient http, IOptions<PaymentsOpti
         }
     }
 
-    public async Task<string> RefundAsync(string chargeReference, long amount, string idempotencyKey, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var refund = await new RefundService(_client).CreateAsync(
-                new RefundCreateOptions { PaymentIntent = chargeReference, Amount = amount },
-                new RequestOptions { IdempotencyKey = idempotencyKey }, cancellationToken);
-            return refund.Id;
-        }
-        catch (Exception ex) when (ex is StripeException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            throw new PaymentProviderUnavailableException("Stripe refund failed", ex);
-        }
-    }
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Stripe refuses the configured API key (Payments:Stripe:SecretKey): {Message}. No payment can succeed.")]
+    private static partial void LogMisconfigured(ILogger logger, Exception exception, string? message);
 }
