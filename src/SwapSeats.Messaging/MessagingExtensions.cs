@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using SwapSeats.Contracts;
 using SwapSeats.Messaging.Consumers;
 using SwapSeats.Messaging.Outbox;
@@ -34,6 +35,20 @@ public static class MessagingExtensions
         builder.Services.AddSingleton<NatsBus>();
         builder.Services.AddCommitSignal<OutboxMessage>();
         builder.Services.AddHostedService<OutboxRelay<TContext>>();
+        builder.Services.AddCleanup<TContext>("outbox_messages", (scope, now, cancellationToken) =>
+        {
+            var cutoff = now - scope.GetRequiredService<IOptions<MessagingOptions>>().Value.OutboxRetention;
+            return scope.GetRequiredService<TContext>().Set<OutboxMessage>()
+                .Where(m => m.SentAt != null && m.SentAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+        });
+        // An acked message comes back only if its consumer is recreated and replays the stream, which keeps 30 days:
+        // inbox rows older than that can no longer stop anything.
+        builder.Services.AddCleanup<TContext>("inbox_messages", (scope, now, cancellationToken) =>
+        {
+            var cutoff = now - scope.GetRequiredService<IOptions<MessagingOptions>>().Value.InboxRetention;
+            return scope.GetRequiredService<TContext>().Set<Inbox.InboxMessage>()
+                .Where(m => m.ProcessedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+        });
         builder.Services.AddHealthChecks().AddCheck<NatsHealthCheck>("nats", tags: [HealthTags.Ready]);
         return new MessagingBuilder<TContext>(builder.Services, serviceName);
     }

@@ -10,7 +10,6 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 OrdersOptions.AddOrdersOptions(builder);
 builder.AddServiceDatabase<OrdersDbContext>("orders");
-builder.Services.AddHostedService<IdempotencyKeyCleanup>();
 builder.AddMessaging<OrdersDbContext>("orders")
     .AddConsumer<TicketCreated, TicketCreatedHandler>()
     .AddConsumer<TicketUpdated, TicketUpdatedHandler>()

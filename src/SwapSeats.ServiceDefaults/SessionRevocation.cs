@@ -132,65 +132,48 @@ public sealed class SessionRevocationStore : IAsyncDisposable
 
 /// <summary>Keeps <see cref="SessionRevocations"/> in step with the bucket: reads it whole, then every new entry as it lands.</summary>
 internal sealed partial class SessionRevocationWatcher(
-    SessionRevocations revocations, SessionRevocationStore bucket, ILogger<SessionRevocationWatcher> logger) : BackgroundService
+    SessionRevocations revocations, SessionRevocationStore bucket, TimeProvider time, ILogger<SessionRevocationWatcher> logger)
+    : Worker(logger, time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // What was read stays across a failure: a NATS outage after start does not sign everybody out; the watch resumes.
+    protected override TimeSpan LongestRetry => TimeSpan.FromSeconds(5);
+
+    protected override async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
+        var store = await bucket.OpenAsync(cancellationToken);
+        var watch = new NatsKVWatchOpts
         {
-            try
+            IgnoreDeletes = true,
+            OnNoData = _ =>
             {
-                var store = await bucket.OpenAsync(stoppingToken);
-                var watch = new NatsKVWatchOpts
-                {
-                    IgnoreDeletes = true,
-                    OnNoData = _ =>
-                    {
-                        revocations.MarkLoaded(); // the bucket is empty
-                        return ValueTask.FromResult(false);
-                    },
-                };
-                await foreach (var entry in store.WatchAsync<string>(opts: watch, cancellationToken: stoppingToken))
-                {
-                    failures = 0;
-                    if (entry.Operation == NatsKVOperation.Put
-                        && long.TryParse(entry.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var expires))
-                    {
-                        revocations.Add(entry.Key, expires);
-                    }
+                revocations.MarkLoaded(); // the bucket is empty
+                return ValueTask.FromResult(false);
+            },
+        };
+        await foreach (var entry in store.WatchAsync<string>(opts: watch, cancellationToken: cancellationToken))
+        {
+            if (entry.Operation == NatsKVOperation.Put
+                && long.TryParse(entry.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var expires))
+            {
+                revocations.Add(entry.Key, expires);
+            }
 
-                    if (entry.Delta == 0)
-                    {
-                        if (!revocations.IsLoaded)
-                        {
-                            LogLoaded(logger, revocations.Count);
-                        }
-
-                        revocations.MarkLoaded();
-                    }
+            if (entry.Delta == 0)
+            {
+                if (!revocations.IsLoaded)
+                {
+                    LogLoaded(logger, revocations.Count);
                 }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // What was read stays: a NATS outage after start does not sign everybody out, and the watch resumes.
-                failures++;
-                LogWatchFailed(logger, e, failures);
-                await Task.Delay(Backoff.Delay(failures, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5)), stoppingToken)
-                    .ContinueWith(_ => { }, TaskScheduler.Default);
+
+                revocations.MarkLoaded();
             }
         }
+
+        return TimeSpan.Zero; // the watch ended (NATS went away): open it again
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Revoked sessions loaded ({Count})")]
     private static partial void LogLoaded(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Watching revoked sessions failed ({Failures} in a row); retrying")]
-    private static partial void LogWatchFailed(ILogger logger, Exception exception, int failures);
 }
 
 /// <summary>Not ready until the revoked sessions are loaded: a load balancer sends no signed-in user here before that.</summary>

@@ -1,3 +1,4 @@
+using SwapSeats.Tickets;
 using SwapSeats.Contracts;
 using SwapSeats.Messaging;
 using SwapSeats.ServiceDefaults;
@@ -8,6 +9,7 @@ using SwapSeats.Tickets.Events;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+TicketsOptions.AddTicketsOptions(builder);
 builder.AddServiceDatabase<TicketsDbContext>("tickets");
 builder.AddMessaging<TicketsDbContext>("tickets")
     .AddConsumer<OrderCreated, OrderCreatedHandler>()

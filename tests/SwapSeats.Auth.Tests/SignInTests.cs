@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 
 namespace SwapSeats.Auth.Tests;
@@ -137,5 +138,25 @@ public sealed class SignInTests(AuthApp app) : IClassFixture<AuthApp>
     public async Task Signing_out_without_a_session_is_still_ok()
     {
         Assert.Equal(HttpStatusCode.OK, (await app.Client().PostAsync("/api/users/signout", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Failures_that_no_longer_count_are_deleted_by_the_cleanup()
+    {
+        var email = AuthApp.NewEmail();
+        await app.WithDbAsync(async db =>
+        {
+            db.SignInFailures.Add(new SwapSeats.Auth.Domain.SignInFailure(email, DateTimeOffset.UtcNow.AddMinutes(-16)));
+            db.SignInFailures.Add(new SwapSeats.Auth.Domain.SignInFailure(email, DateTimeOffset.UtcNow.AddMinutes(-1)));
+            return await db.SaveChangesAsync();
+        });
+
+        var cleanup = app.Factory.Services.GetRequiredService<SwapSeats.ServiceDefaults.CleanupWorker<SwapSeats.Auth.Data.AuthDbContext>>();
+        var removed = await cleanup.RunAllAsync(default);
+
+        Assert.True(removed["sign_in_failures"] >= 1);
+        var left = await app.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
+            db.SignInFailures.Where(f => f.Email == email).Select(f => f.FailedAt)));
+        Assert.Single(left); // the one still inside the 15-minute window
     }
 }

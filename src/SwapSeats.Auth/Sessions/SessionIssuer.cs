@@ -8,24 +8,6 @@ using SwapSeats.ServiceDefaults;
 
 namespace SwapSeats.Auth.Sessions;
 
-public sealed class AuthOptions
-{
-    public const string Section = "Auth";
-
-    /// <summary>PEM of the ES256 private key (PKCS#8 or SEC1). Either this or <see cref="SigningKeyFile"/>.</summary>
-    public string? SigningKeyPem { get; set; }
-
-    /// <summary>Path of a PEM file with the private key, e.g. a mounted Kubernetes secret.</summary>
-    public string? SigningKeyFile { get; set; }
-
-    public int SignInFailureLimit { get; set; } = 10;
-
-    public TimeSpan SignInFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
-
-    public string ReadSigningKeyPem() =>
-        !string.IsNullOrWhiteSpace(SigningKeyPem) ? SigningKeyPem : File.ReadAllText(SigningKeyFile!);
-}
-
 /// <summary>Mints session tokens (the only place in the system that holds the private key) and sets the cookie.</summary>
 public sealed class SessionIssuer
 {
@@ -103,50 +85,18 @@ public sealed class SessionIssuer
     };
 }
 
-public static class SessionIssuingExtensions
-{
-    public static IHostApplicationBuilder AddSessionIssuing(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<AuthOptions>()
-            .Bind(builder.Configuration.GetSection(AuthOptions.Section))
-            .Validate(o => !string.IsNullOrWhiteSpace(o.SigningKeyPem) || !string.IsNullOrWhiteSpace(o.SigningKeyFile),
-                "Auth:SigningKeyPem or Auth:SigningKeyFile (env Auth__SigningKeyPem / Auth__SigningKeyFile) must hold the ES256 private key.")
-            .Validate(o => string.IsNullOrWhiteSpace(o.SigningKeyFile) || File.Exists(o.SigningKeyFile),
-                "Auth:SigningKeyFile names a file that does not exist.")
-            .Validate(o => o.SignInFailureLimit > 0 && o.SignInFailureWindow > TimeSpan.Zero,
-                "Auth:SignInFailureLimit and Auth:SignInFailureWindow must be positive.")
-            .ValidateOnStart();
-        builder.Services.AddSingleton<SessionIssuer>();
-        builder.Services.AddHostedService<RevocationBucketDeclaration>();
-        return builder;
-    }
-}
-
 /// <summary>
 /// Auth owns the revocation bucket's retention: at start it declares the bucket with MaxAge = the token lifetime (or
 /// updates it, if a service declared it first with its own idea of the lifetime), retrying until NATS answers.
 /// </summary>
-internal sealed partial class RevocationBucketDeclaration(SessionRevocationStore store, ILogger<RevocationBucketDeclaration> logger)
-    : BackgroundService
+internal sealed class RevocationBucketDeclaration(SessionRevocationStore store, TimeProvider time, ILogger<RevocationBucketDeclaration> logger)
+    : Worker(logger, time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
-        {
-            try
-            {
-                await store.DeclareAsync(stoppingToken);
-                return;
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogDeclareFailed(logger, e, attempt);
-                await Task.Delay(Backoff.Delay(attempt, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5)), stoppingToken)
-                    .ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+    protected override TimeSpan LongestRetry => TimeSpan.FromSeconds(5);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Declaring the revoked-sessions bucket failed (attempt {Attempt}); retrying")]
-    private static partial void LogDeclareFailed(ILogger logger, Exception exception, int attempt);
+    protected override async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        await store.DeclareAsync(cancellationToken);
+        return Done;
+    }
 }

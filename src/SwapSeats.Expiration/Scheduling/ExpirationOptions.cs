@@ -1,3 +1,9 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SwapSeats.Expiration.Data;
+using SwapSeats.Expiration.Domain;
+using SwapSeats.ServiceDefaults;
+
 namespace SwapSeats.Expiration.Scheduling;
 
 public sealed class ExpirationOptions
@@ -25,6 +31,13 @@ public sealed class ExpirationOptions
                 "Expiration:MaxSleep must be a positive duration of at most 00:10:00.")
             .Validate(o => o.FinishedRetention >= TimeSpan.FromDays(1), "Expiration:FinishedRetention must be at least 1.00:00:00.")
             .ValidateOnStart();
+        // Finished timers are kept a while so a late or duplicate order.created cannot bring one back; then forgotten.
+        builder.Services.AddCleanup<ExpirationDbContext>("timers", (scope, now, cancellationToken) =>
+        {
+            var cutoff = now - scope.GetRequiredService<IOptions<ExpirationOptions>>().Value.FinishedRetention;
+            return scope.GetRequiredService<ExpirationDbContext>().Timers
+                .Where(t => t.Status != TimerStatus.Pending && t.UpdatedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+        });
         return builder;
     }
 }

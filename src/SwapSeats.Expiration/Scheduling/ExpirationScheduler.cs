@@ -5,6 +5,7 @@ using SwapSeats.Contracts;
 using SwapSeats.Expiration.Data;
 using SwapSeats.Expiration.Domain;
 using SwapSeats.Messaging;
+using SwapSeats.ServiceDefaults;
 
 namespace SwapSeats.Expiration.Scheduling;
 
@@ -16,7 +17,7 @@ namespace SwapSeats.Expiration.Scheduling;
 /// </summary>
 public sealed partial class ExpirationScheduler(
     IServiceScopeFactory scopes, CommitSignal<ReservationTimer> newTimers, IOptions<ExpirationOptions> options,
-    TimeProvider time, ILogger<ExpirationScheduler> logger) : BackgroundService
+    TimeProvider time, ILogger<ExpirationScheduler> logger) : Worker(logger, time)
 {
     public static readonly Meter Meter = new("SwapSeats.Expiration");
     private static readonly Counter<long> Fired = Meter.CreateCounter<long>("swapseats.expiration.fired", description: "Timers fired");
@@ -24,39 +25,22 @@ public sealed partial class ExpirationScheduler(
         "swapseats.expiration.lateness", "ms", "How long after expiresAt a timer fired");
 
     private readonly ExpirationOptions _options = options.Value;
-    private DateTimeOffset _nextCleanup = DateTimeOffset.MinValue;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // The database is away: timers wait in it, and fire (late) once it is back; a second is as late as it may get.
+    protected override TimeSpan LongestRetry => TimeSpan.FromSeconds(1);
+
+    protected override async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        while (await FireDueBatchAsync(cancellationToken) == _options.BatchSize)
         {
-            TimeSpan sleep;
-            try
-            {
-                while (await FireDueBatchAsync(stoppingToken) == _options.BatchSize)
-                {
-                }
-
-                await CleanupIfDueAsync(stoppingToken);
-                sleep = await TimeUntilNextDueAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // The database is away: timers wait in it, and fire (late) once it is back.
-                LogFailed(logger, ex);
-                sleep = TimeSpan.FromSeconds(1);
-            }
-
-            if (sleep > TimeSpan.Zero)
-            {
-                await newTimers.WaitUntilAsync(time.GetUtcNow() + sleep, time, stoppingToken);
-            }
         }
+
+        return await TimeUntilNextDueAsync(cancellationToken);
     }
+
+    /// <summary>Sleeps until the next due timer, or until a newly committed timer falls due sooner.</summary>
+    protected override Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) =>
+        newTimers.WaitUntilAsync(Time.GetUtcNow() + wait, Time, cancellationToken);
 
     /// <summary>Fires up to one batch of due timers in one transaction with their events.</summary>
     /// <returns>How many fired.</returns>
@@ -64,7 +48,7 @@ public sealed partial class ExpirationScheduler(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ExpirationDbContext>();
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var due = await db.Timers.FromSql(
                 $"SELECT * FROM timers WHERE status = 0 AND expires_at <= {now} ORDER BY expires_at LIMIT {_options.BatchSize} FOR UPDATE SKIP LOCKED")
@@ -100,28 +84,11 @@ public sealed partial class ExpirationScheduler(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ExpirationDbContext>();
         var next = await db.Timers.Where(t => t.Status == TimerStatus.Pending).MinAsync(t => t.ExpiresAt, cancellationToken);
-        var untilNext = next is null ? _options.MaxSleep : next.Value - time.GetUtcNow();
+        var untilNext = next is null ? _options.MaxSleep : next.Value - Time.GetUtcNow();
         return untilNext < _options.MaxSleep ? untilNext : _options.MaxSleep;
-    }
-
-    private async Task CleanupIfDueAsync(CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (now < _nextCleanup)
-        {
-            return;
-        }
-
-        _nextCleanup = now.AddHours(1);
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ExpirationDbContext>();
-        var cutoff = now - _options.FinishedRetention;
-        await db.Timers.Where(t => t.Status != TimerStatus.Pending && t.UpdatedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fired {Count} reservation timers, the oldest {LatenessMs:F0} ms after it was due")]
     private static partial void LogFired(ILogger logger, int count, double latenessMs);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Expiration scheduler failed; retrying in a second")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -57,7 +57,7 @@ internal sealed class EventRoute
 /// deliveries, parked in the dead-letter stream while the messages behind it keep flowing. Duplicates are acked
 /// without effect; early ones come back after a delay.
 /// </summary>
-internal sealed partial class JetStreamConsumer<TContext> : BackgroundService where TContext : DbContext
+internal sealed partial class JetStreamConsumer<TContext> : Worker where TContext : DbContext
 {
     private const int BatchSize = 100;
 
@@ -79,6 +79,7 @@ internal sealed partial class JetStreamConsumer<TContext> : BackgroundService wh
 
     public JetStreamConsumer(string source, IReadOnlyDictionary<string, EventRoute> routes, IServiceScopeFactory scopes, NatsBus bus,
         IOptions<MessagingOptions> options, TimeProvider time, ILogger<JetStreamConsumer<TContext>> logger)
+        : base(logger, time)
     {
         _source = source;
         _routes = routes;
@@ -90,31 +91,18 @@ internal sealed partial class JetStreamConsumer<TContext> : BackgroundService wh
         Name = JetStreamConsumer.DurableName(_options.ServiceName, source);
     }
 
-    public string Name { get; }
+    protected override string Name { get; }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan FirstRetry => _options.RetryBaseDelay;
+
+    protected override TimeSpan LongestRetry => _options.MaxRetryDelay;
+
+    /// <summary>Consumes until the consumer fails (NATS gone, the consumer deleted); the worker then reopens it after the backoff.</summary>
+    protected override async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var consumer = await OpenAsync(stoppingToken);
-                failures = 0;
-                await ConsumeInBatchesAsync(consumer, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                failures++;
-                var delay = _options.RetryDelay(failures);
-                LogConsumerFailed(_logger, ex, Name, delay);
-                await Task.Delay(delay, _time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
+        var consumer = await OpenAsync(cancellationToken);
+        await ConsumeInBatchesAsync(consumer, cancellationToken);
+        return TimeSpan.Zero;
     }
 
     private ConsumerConfig Config(ulong? startSequence) => new(Name)
@@ -493,9 +481,6 @@ internal sealed partial class JetStreamConsumer<TContext> : BackgroundService wh
         await message.AckTerminateAsync(cancellationToken: cancellationToken);
         MessagingTelemetry.DeadLettered.Add(1, new KeyValuePair<string, object?>("consumer", Name));
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer {Consumer} failed; restarting in {Delay}")]
-    private static partial void LogConsumerFailed(ILogger logger, Exception exception, string consumer, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consumer {Consumer} replaces {Legacy}, starting at stream sequence {Start}")]
     private static partial void LogMigrated(ILogger logger, string legacy, string consumer, ulong start);

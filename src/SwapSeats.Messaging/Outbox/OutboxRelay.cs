@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-using SwapSeats.Messaging.Inbox;
+using SwapSeats.ServiceDefaults;
 
 namespace SwapSeats.Messaging.Outbox;
 
@@ -15,42 +15,22 @@ namespace SwapSeats.Messaging.Outbox;
 /// publish and mark only causes a re-publish, which the stream drops as a duplicate. Rows are claimed with
 /// <c>FOR UPDATE SKIP LOCKED</c>, so replicas of one service never publish the same row concurrently.
 /// </summary>
-public sealed partial class OutboxRelay<TContext>(
+public sealed class OutboxRelay<TContext>(
     IServiceScopeFactory scopes, NatsBus bus, CommitSignal<OutboxMessage> signal, IOptions<MessagingOptions> options,
-    TimeProvider time, ILogger<OutboxRelay<TContext>> logger) : BackgroundService
+    TimeProvider time, ILogger<OutboxRelay<TContext>> logger) : Worker(logger, time)
     where TContext : DbContext
 {
     private readonly MessagingOptions _options = options.Value;
-    private DateTimeOffset _nextCleanup = DateTimeOffset.MinValue;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var more = await PublishBatchAsync(stoppingToken);
-                failures = 0;
-                if (!more)
-                {
-                    await CleanupIfDueAsync(stoppingToken);
-                    await signal.WaitAsync(_options.OutboxPollInterval, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                failures++;
-                var delay = _options.RetryDelay(failures);
-                LogPublishFailed(logger, ex, failures, delay);
-                await Task.Delay(delay, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+    protected override TimeSpan FirstRetry => _options.RetryBaseDelay;
+
+    protected override TimeSpan LongestRetry => _options.MaxRetryDelay;
+
+    protected override async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken) =>
+        await PublishBatchAsync(cancellationToken) ? TimeSpan.Zero : _options.OutboxPollInterval;
+
+    /// <summary>Idle until a commit with an outbox row wakes it (the poll interval only catches other replicas' rows).</summary>
+    protected override Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) => signal.WaitAsync(wait, cancellationToken);
 
     /// <summary>Publishes one batch, pipelined; true when a full batch went out and more may be waiting.</summary>
     internal async Task<bool> PublishBatchAsync(CancellationToken cancellationToken)
@@ -74,7 +54,7 @@ public sealed partial class OutboxRelay<TContext>(
         {
             // One statement marks the acknowledged prefix: later rows must not overtake a failed one.
             var ids = batch.Take(sent).Select(m => m.Id).ToList();
-            var now = time.GetUtcNow();
+            var now = Time.GetUtcNow();
             await db.Set<OutboxMessage>().Where(m => ids.Contains(m.Id))
                 .ExecuteUpdateAsync(set => set.SetProperty(m => m.SentAt, now), cancellationToken);
         }
@@ -95,25 +75,4 @@ public sealed partial class OutboxRelay<TContext>(
         return batch.Count == _options.OutboxBatchSize;
     }
 
-    private async Task CleanupIfDueAsync(CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (now < _nextCleanup)
-        {
-            return;
-        }
-
-        _nextCleanup = now + TimeSpan.FromHours(1);
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<TContext>();
-        var cutoff = now - _options.OutboxRetention;
-        await db.Set<OutboxMessage>().Where(m => m.SentAt != null && m.SentAt < cutoff).ExecuteDeleteAsync(cancellationToken);
-        // An acked message comes back only if its consumer is recreated and replays the stream, which keeps 30 days:
-        // inbox rows older than that can no longer stop anything.
-        var inboxCutoff = now - _options.InboxRetention;
-        await db.Set<InboxMessage>().Where(m => m.ProcessedAt < inboxCutoff).ExecuteDeleteAsync(cancellationToken);
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox publish failed (attempt {Attempt}); retrying in {Delay}")]
-    private static partial void LogPublishFailed(ILogger logger, Exception exception, int attempt, TimeSpan delay);
 }

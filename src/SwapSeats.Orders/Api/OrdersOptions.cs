@@ -1,3 +1,8 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SwapSeats.Orders.Data;
+using SwapSeats.ServiceDefaults;
+
 namespace SwapSeats.Orders.Api;
 
 public sealed class OrdersOptions
@@ -19,6 +24,11 @@ public sealed class OrdersOptions
             .Validate(o => o.IdempotencyKeyRetention >= TimeSpan.FromDays(1),
                 "Orders:IdempotencyKeyRetention must be at least 1.00:00:00.")
             .ValidateOnStart();
+        builder.Services.AddCleanup<OrdersDbContext>("idempotent_requests", (scope, now, cancellationToken) =>
+        {
+            var cutoff = now - scope.GetRequiredService<IOptions<OrdersOptions>>().Value.IdempotencyKeyRetention;
+            return scope.GetRequiredService<OrdersDbContext>().IdempotentRequests.Where(r => r.CreatedAt < cutoff).ExecuteDeleteAsync(cancellationToken);
+        });
         return builder;
     }
 }

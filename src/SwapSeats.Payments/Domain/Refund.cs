@@ -46,6 +46,7 @@ public sealed class Refund
     public void Failed(DateTimeOffset now)
     {
         Attempts++;
-        NextAttemptAt = now + TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, Math.Min(Attempts, 9))));
+        // The system's one retry schedule, on a refund's scale: 2 s doubling to 5 minutes.
+        NextAttemptAt = now + SwapSeats.ServiceDefaults.Backoff.Delay(Attempts, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(5));
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using SwapSeats.Contracts;
 using SwapSeats.Messaging;
+using SwapSeats.ServiceDefaults;
 using SwapSeats.Payments.Data;
 using SwapSeats.Payments.Domain;
 using SwapSeats.Payments.Providers;
@@ -14,39 +15,28 @@ namespace SwapSeats.Payments.Events;
 /// </summary>
 public sealed partial class RefundProcessor(
     IServiceScopeFactory scopes, IPaymentProvider provider, CommitSignal<Refund> newRefunds, TimeProvider time,
-    ILogger<RefundProcessor> logger) : BackgroundService
+    ILogger<RefundProcessor> logger) : Worker(logger, time)
 {
     private static readonly TimeSpan IdleSleep = TimeSpan.FromSeconds(30);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        while (await RefundDueAsync(cancellationToken))
         {
-            try
-            {
-                while (await RefundDueAsync(stoppingToken))
-                {
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogFailed(logger, ex);
-            }
-
-            await newRefunds.WaitAsync(IdleSleep, stoppingToken, time);
         }
+
+        return IdleSleep;
     }
+
+    /// <summary>Woken by a committed refund; the idle sleep catches refunds whose next attempt has come round.</summary>
+    protected override Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) => newRefunds.WaitAsync(wait, cancellationToken, Time);
 
     /// <returns>true when a refund was attempted (there may be more).</returns>
     public async Task<bool> RefundDueAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var refund = (await db.Refunds.FromSql(
                 $"SELECT * FROM refunds WHERE NOT done AND next_attempt_at <= {now} ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED")
@@ -85,6 +75,4 @@ public sealed partial class RefundProcessor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refund of payment {PaymentId} failed; next attempt at {NextAttemptAt}")]
     private static partial void LogRetry(ILogger logger, Exception exception, Guid paymentId, DateTimeOffset nextAttemptAt);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Refund processor failed; it retries shortly")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -26,13 +26,13 @@ public sealed class OrderCreatedHandler(TicketsDbContext db) : IEventHandler<Ord
 /// A cancelled order releases its ticket, but only if that order is the one holding it. The cancellation is remembered
 /// so the order's own <c>order.created</c>, if it arrives later, does not reserve the ticket for a dead order.
 /// </summary>
-public sealed class OrderCancelledHandler(TicketsDbContext db) : IEventHandler<OrderCancelled>
+public sealed class OrderCancelledHandler(TicketsDbContext db, TimeProvider time) : IEventHandler<OrderCancelled>
 {
     public async Task<HandleResult> HandleAsync(OrderCancelled @event, CancellationToken cancellationToken)
     {
         if (!await db.CancelledOrders.AnyAsync(o => o.OrderId == @event.Id, cancellationToken))
         {
-            db.CancelledOrders.Add(new CancelledOrder(@event.Id, @event.Ticket.Id, DateTimeOffset.UtcNow));
+            db.CancelledOrders.Add(new CancelledOrder(@event.Id, @event.Ticket.Id, time.GetUtcNow()));
         }
 
         // Ignored still commits (with the inbox record), so the tombstone is kept even when the ticket did not change.
