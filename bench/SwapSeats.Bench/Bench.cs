@@ -110,9 +110,28 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
     private static async Task<string> IdAsync(HttpResponseMessage response) =>
         (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
 
+    private string? _eventId;
+
+    /// <summary>Every bench listing is for one upcoming event (created once; POST /api/events is idempotent on its key).</summary>
+    private async Task<string> EventAsync(string sellerToken)
+    {
+        if (_eventId is { } known)
+        {
+            return known;
+        }
+
+        var response = await SendAsync(HttpMethod.Post, "/api/events", sellerToken, new
+        {
+            name = "Bench night", venue = "Bench Arena", city = "Benchville", startsAt = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(60), TimeSpan.Zero),
+        });
+        response.EnsureSuccessStatusCode();
+        return _eventId = await IdAsync(response);
+    }
+
     private async Task<string> ListAsync(string sellerToken, decimal price = 25m)
     {
-        var response = await SendAsync(HttpMethod.Post, "/api/tickets", sellerToken, new { title = "Bench seat", price });
+        var eventId = await EventAsync(sellerToken);
+        var response = await SendAsync(HttpMethod.Post, "/api/tickets", sellerToken, new { eventId, title = "Bench seat", price, faceValue = price });
         response.EnsureSuccessStatusCode();
         return await IdAsync(response);
     }

@@ -22,15 +22,24 @@ public static class DemoData
     public const string Email = "demo-seller@swapseats.local";
     public const string Password = "swapseats-demo";
 
-    public static readonly (string Title, decimal Price)[] Listings =
+    /// <summary>Upcoming events (days from the seeding) and a few seats at each, at or below face value.</summary>
+    public static readonly (string Name, string Venue, string City, int InDays, int Hour, (string Seat, decimal Price, decimal FaceValue)[] Seats)[] Events =
     [
-        ("Coldplay, Wembley Stadium, block 112 row C", 145.00m),
-        ("Champions League final, lower tier behind the goal", 420.00m),
-        ("Hamilton, Victoria Palace Theatre, stalls", 89.50m),
-        ("Glastonbury weekend ticket (resale, name change included)", 355.00m),
-        ("Taylor Swift, Eras Tour, standing", 210.00m),
-        ("Jazz at the Barbican, balcony seat", 32.00m),
+        ("Coldplay: Music of the Spheres", "Wembley Stadium", "London", 24, 19,
+            [("Block 112, row C, seat 14", 145.00m, 145.00m), ("Block 524, row 30, seat 2", 85.00m, 95.00m)]),
+        ("Champions League final", "Allianz Arena", "Munich", 45, 20,
+            [("Lower tier behind the goal, row 8", 420.00m, 450.00m)]),
+        ("Hamilton", "Victoria Palace Theatre", "London", 9, 19,
+            [("Stalls, row F, seat 21", 89.50m, 89.50m), ("Dress circle, row A, seat 3", 120.00m, 125.00m)]),
+        ("Glastonbury Festival", "Worthy Farm", "Pilton", 150, 10,
+            [("Weekend ticket (name change included)", 355.00m, 355.00m)]),
+        ("Jazz at the Barbican", "Barbican Hall", "London", 5, 20,
+            [("Balcony, row K, seat 9", 32.00m, 35.00m)]),
     ];
+
+    public static int Listings => Events.Sum(e => e.Seats.Length);
+
+    public static IEnumerable<string> SeatTitles => Events.SelectMany(e => e.Seats.Select(s => s.Seat));
 
     /// <param name="http">A client of the gateway that keeps cookies.</param>
     public static async Task<DemoOutcome> SeedAsync(HttpClient http, CancellationToken cancellationToken)
@@ -54,9 +63,17 @@ public static class DemoData
             signUp.EnsureSuccessStatusCode();
         }
 
-        foreach (var (title, price) in Listings)
+        var today = DateTime.UtcNow.Date;
+        foreach (var (name, venue, city, inDays, hour, seats) in Events)
         {
-            (await http.PostAsJsonAsync("/api/tickets", new { title, price }, cancellationToken)).EnsureSuccessStatusCode();
+            var startsAt = new DateTimeOffset(today.AddDays(inDays).AddHours(hour), TimeSpan.Zero);
+            var created = await http.PostAsJsonAsync("/api/events", new { name, venue, city, startsAt }, cancellationToken);
+            created.EnsureSuccessStatusCode(); // 201, or 200 when an earlier run made it
+            var eventId = (await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetString();
+            foreach (var (seat, price, faceValue) in seats)
+            {
+                (await http.PostAsJsonAsync("/api/tickets", new { eventId, title = seat, price, faceValue }, cancellationToken)).EnsureSuccessStatusCode();
+            }
         }
 
         return DemoOutcome.Seeded;

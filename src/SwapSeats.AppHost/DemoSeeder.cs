@@ -28,7 +28,7 @@ internal sealed partial class DemoSeeder(LocalTopology topology, ILogger<DemoSee
             }
             else
             {
-                LogSeeded(logger, DemoData.Listings.Length, DemoData.Email, DemoData.Password);
+                LogSeeded(logger, DemoData.Listings, DemoData.Email, DemoData.Password);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

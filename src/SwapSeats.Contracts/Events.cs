@@ -1,15 +1,35 @@
 namespace SwapSeats.Contracts;
 
+/// <summary>What a ticket is for: the concert, match or show, where and when.</summary>
+public sealed record EventInfo(Guid Id, string Name, string Venue, string City, DateTimeOffset StartsAt);
+
+/// <param name="Title">Which seat, e.g. "Block 112, row C, seat 14".</param>
 public sealed record TicketCreated(Guid Id, string Title, decimal Price, Guid UserId, int Version)
     : IntegrationEvent, IIntegrationEvent
 {
     public static string Subject => Subjects.TicketCreated;
+
+    /// <summary>Null only in events published before listings belonged to events.</summary>
+    public EventInfo? Event { get; init; }
+
+    /// <summary>The price printed on the ticket (null in events from before face values).</summary>
+    public decimal? FaceValue { get; init; }
+
+    public string Status { get; init; } = TicketStatuses.Available;
+
+    public bool HasFile { get; init; }
 }
 
 public sealed record TicketUpdated(Guid Id, string Title, decimal Price, Guid UserId, Guid? OrderId, string Status, int Version)
     : IntegrationEvent, IIntegrationEvent
 {
     public static string Subject => Subjects.TicketUpdated;
+
+    public EventInfo? Event { get; init; }
+
+    public decimal? FaceValue { get; init; }
+
+    public bool HasFile { get; init; }
 }
 
 public sealed record OrderTicket(Guid Id, decimal Price);
@@ -25,6 +45,9 @@ public sealed record OrderCreated(Guid Id, Guid UserId, string Status, DateTimeO
 public sealed record OrderCancelled(Guid Id, int Version, TicketRef Ticket) : IntegrationEvent, IIntegrationEvent
 {
     public static string Subject => Subjects.OrderCancelled;
+
+    /// <summary>Why: <see cref="CancelReasons"/> (null in events from before reasons were carried).</summary>
+    public string? Reason { get; init; }
 }
 
 public sealed record OrderCompleted(Guid Id, int Version, TicketRef Ticket) : IntegrationEvent, IIntegrationEvent

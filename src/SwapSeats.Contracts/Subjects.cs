@@ -32,6 +32,9 @@ public static class TicketStatuses
     public const string Available = "available";
     public const string Reserved = "reserved";
     public const string Sold = "sold";
+
+    /// <summary>Taken off sale by its seller: no longer listed or purchasable.</summary>
+    public const string Withdrawn = "withdrawn";
 }
 
 /// <summary>Order statuses as they travel in events and in the orders API.</summary>
@@ -41,4 +44,15 @@ public static class OrderStatuses
     public const string AwaitingPayment = "awaitingPayment";
     public const string Complete = "complete";
     public const string Cancelled = "cancelled";
+}
+
+/// <summary>Why an order was cancelled (<c>cancelReason</c> in the API, <c>reason</c> on <c>order.cancelled</c>).</summary>
+public static class CancelReasons
+{
+    /// <summary>By the buyer (or because the seller withdrew the ticket).</summary>
+    public const string Cancelled = "cancelled";
+
+    public const string Expired = "expired";
+
+    public const string PaymentFailed = "paymentFailed";
 }

@@ -8,13 +8,13 @@ namespace SwapSeats.Gateway;
 /// </summary>
 public static class GatewayRoutes
 {
-    /// <summary>Service name → the public path prefix it owns. The web UI takes every path no API owns.</summary>
-    public static readonly IReadOnlyDictionary<string, string> ApiPrefixes = new Dictionary<string, string>
+    /// <summary>Service name → the public path prefixes it owns. The web UI takes every path no API owns.</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> ApiPrefixes = new Dictionary<string, string[]>
     {
-        ["auth"] = "/api/users",
-        ["tickets"] = "/api/tickets",
-        ["orders"] = "/api/orders",
-        ["payments"] = "/api/payments",
+        ["auth"] = ["/api/users"],
+        ["tickets"] = ["/api/tickets", "/api/events"],
+        ["orders"] = ["/api/orders"],
+        ["payments"] = ["/api/payments"],
     };
 
     public const string Web = "web";
@@ -50,20 +50,15 @@ public static class GatewayRoutes
                 }));
             }
 
-            if (ApiPrefixes.TryGetValue(service.Key, out var prefix))
+            if (ApiPrefixes.TryGetValue(service.Key, out var prefixes))
             {
-                routes.Add(new RouteConfig
+                foreach (var prefix in prefixes)
                 {
-                    RouteId = service.Key,
-                    ClusterId = service.Key,
-                    Match = new RouteMatch { Path = prefix + "/{**rest}" },
-                });
-                routes.Add(new RouteConfig
-                {
-                    RouteId = service.Key + "-root",
-                    ClusterId = service.Key,
-                    Match = new RouteMatch { Path = prefix },
-                });
+                    var id = service.Key + prefix.Replace('/', '-');
+                    routes.Add(new RouteConfig { RouteId = id, ClusterId = service.Key, Match = new RouteMatch { Path = prefix + "/{**rest}" } });
+                    routes.Add(new RouteConfig { RouteId = id + "-root", ClusterId = service.Key, Match = new RouteMatch { Path = prefix } });
+                }
+
                 // The service's OpenAPI document, for the reference at /api/docs.
                 routes.Add(new RouteConfig
                 {

@@ -24,6 +24,7 @@ if (await app.MigrateDatabaseAsync<TicketsDbContext>(args))
 
 app.UseServiceDefaults();
 app.MapDefaultEndpoints();
+app.MapEventsApi();
 app.MapTicketsApi();
 
 await app.RunAsync();

@@ -26,7 +26,7 @@ foreach (var service in WebOptions.RequiredServices)
 }
 
 builder.Services.AddScoped<SwapSeatsApi>();
-builder.Services.AddRazorPages(pages => pages.Conventions.AddPageRoute("/Tickets/Index", "/"));
+builder.Services.AddRazorPages(pages => pages.Conventions.AddPageRoute("/Events/Index", "/"));
 
 var app = builder.Build();
 

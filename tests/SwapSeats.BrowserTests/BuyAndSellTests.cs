@@ -16,19 +16,30 @@ public sealed class BuyAndSellTests(BrowserSystem system)
         await Expect(page.GetByTestId("current-user")).ToContainTextAsync("@example.com");
     }
 
+    /// <summary>Lists a seat for a new event of its own (named after the seat), at face value.</summary>
     private static async Task<string> ListAsync(IPage seller, string title, string price)
     {
         await seller.GotoAsync("/sell");
-        await seller.GetByLabel("Title").FillAsync(title);
+        await FillNewEventAsync(seller, $"Event for {title[..Math.Min(40, title.Length)]}");
+        await seller.GetByLabel("Seat").FillAsync(title);
+        await seller.GetByLabel("Face value (USD)").FillAsync(price);
         await seller.GetByLabel("Price (USD)").FillAsync(price);
         await seller.GetByRole(AriaRole.Button, new() { Name = "List ticket" }).ClickAsync();
         await Expect(seller.GetByRole(AriaRole.Heading, new() { Name = title })).ToBeVisibleAsync();
         return seller.Url;
     }
 
+    private static async Task FillNewEventAsync(IPage seller, string name, string venue = "Royal Albert Hall", string city = "London")
+    {
+        await seller.GetByLabel("Event name").FillAsync(name);
+        await seller.GetByLabel("Venue").FillAsync(venue);
+        await seller.GetByLabel("City").FillAsync(city);
+        await seller.GetByLabel("Starts at (UTC)").FillAsync(DateTime.UtcNow.AddDays(20).ToString("yyyy-MM-dd'T'19:30"));
+    }
+
     private static async Task FindAndPurchaseAsync(IPage buyer, string title, string shotPrefix)
     {
-        await buyer.GotoAsync("/");
+        await buyer.GotoAsync("/tickets");
         await buyer.GetByLabel("Search").FillAsync(title);
         await buyer.GetByRole(AriaRole.Button, new() { Name = "Find tickets" }).ClickAsync();
         await Expect(buyer.GetByTestId("ticket-list").GetByRole(AriaRole.Link)).ToHaveCountAsync(1);
@@ -36,7 +47,8 @@ public sealed class BuyAndSellTests(BrowserSystem system)
         await buyer.GetByRole(AriaRole.Link, new() { Name = title }).ClickAsync();
         await BrowserSystem.ScreenshotAsync(buyer, $"{shotPrefix}-2-ticket");
         await buyer.GetByRole(AriaRole.Button, new() { Name = "Purchase" }).ClickAsync();
-        await Expect(buyer.GetByTestId("order-status")).ToHaveTextAsync("created");
+        await Expect(buyer.GetByTestId("order-status")).ToHaveAttributeAsync("data-status", "created");
+        await Expect(buyer.GetByTestId("order-status")).ToHaveTextAsync("Awaiting payment");
     }
 
     [Fact]
@@ -66,10 +78,10 @@ public sealed class BuyAndSellTests(BrowserSystem system)
         await ExpectEventuallyAsync(buyer, "order-status", "complete");
         await BrowserSystem.ScreenshotAsync(buyer, "buy-4-paid");
 
-        await buyer.GotoAsync($"/?q={Uri.EscapeDataString(title)}");
+        await buyer.GotoAsync($"/tickets?q={Uri.EscapeDataString(title)}");
         await Expect(buyer.GetByTestId("ticket-list").GetByRole(AriaRole.Link)).ToHaveCountAsync(0);
         await seller.GotoAsync("/tickets/mine");
-        await Expect(seller.GetByRole(AriaRole.Row, new() { Name = title })).ToContainTextAsync("sold");
+        await Expect(seller.GetByRole(AriaRole.Row, new() { Name = title })).ToContainTextAsync("Sold");
         await BrowserSystem.ScreenshotAsync(seller, "sell-2-my-listings");
         await seller.GotoAsync(ticketUrl);
         await Expect(seller.GetByRole(AriaRole.Link, new() { Name = "Edit" })).ToHaveCountAsync(0);
@@ -97,9 +109,62 @@ public sealed class BuyAndSellTests(BrowserSystem system)
         var next = await system.NewPersonAsync();
         await BrowserSystem.EventuallyAsync(async () =>
         {
-            await next.GotoAsync($"/?q={Uri.EscapeDataString(title)}");
+            await next.GotoAsync($"/tickets?q={Uri.EscapeDataString(title)}");
             await Expect(next.GetByTestId("ticket-list").GetByRole(AriaRole.Link)).ToHaveCountAsync(1, new() { Timeout = 500 });
         });
+    }
+
+    [Fact]
+    public async Task A_seller_creates_an_event_and_is_held_to_face_value_and_a_buyer_finds_it_from_the_home_page_and_buys_the_cheapest_seat()
+    {
+        var name = $"Proms night {Guid.NewGuid():N}"[..22];
+        var seller = await system.NewPersonAsync();
+        await SignUpAsync(seller, "seller");
+        await seller.GotoAsync("/sell");
+        await FillNewEventAsync(seller, name, "Royal Albert Hall", "London");
+        await seller.GetByLabel("Seat").FillAsync("Stalls, row K, seat 12");
+        await seller.GetByLabel("Face value (USD)").FillAsync("40");
+        await seller.GetByLabel("Price (USD)").FillAsync("55");
+        // The cap is shown while typing, and the server holds to it.
+        await Expect(seller.GetByTestId("price-cap")).ToContainTextAsync("Above the face value of $40.00");
+        await seller.GetByRole(AriaRole.Button, new() { Name = "List ticket" }).ClickAsync();
+        await Expect(seller.Locator(".field-error", new() { HasText = "Price cannot exceed the face value" })).ToBeVisibleAsync();
+        await BrowserSystem.ScreenshotAsync(seller, "event-1-above-face-value");
+        await seller.GetByLabel("Face value (USD)").FillAsync("40");
+        await seller.GetByLabel("Price (USD)").FillAsync("40");
+        await seller.GetByRole(AriaRole.Button, new() { Name = "List ticket" }).ClickAsync();
+        await Expect(seller.GetByRole(AriaRole.Heading, new() { Name = "Stalls, row K, seat 12" })).ToBeVisibleAsync();
+
+        // A second, cheaper seat for the same event, picked from the list this time.
+        await seller.GotoAsync("/sell");
+        // Typing the event's name picks it (the datalist offers "name · venue, city · when").
+        await seller.Locator("#event-search").FillAsync((await seller.Locator($"#event-choices option[value^='{name}']").First.GetAttributeAsync("value"))!);
+        await Expect(seller.Locator("#new-event")).ToBeHiddenAsync();
+        await seller.GetByLabel("Seat").FillAsync("Circle, row B, seat 3");
+        await seller.GetByLabel("Face value (USD)").FillAsync("30");
+        await seller.GetByLabel("Price (USD)").FillAsync("25");
+        await seller.GetByRole(AriaRole.Button, new() { Name = "List ticket" }).ClickAsync();
+        await Expect(seller.GetByRole(AriaRole.Heading, new() { Name = "Circle, row B, seat 3" })).ToBeVisibleAsync();
+        await Expect(seller.GetByTestId("ticket-event")).ToHaveTextAsync(name);
+
+        var buyer = await system.NewPersonAsync();
+        await SignUpAsync(buyer, "buyer");
+        await buyer.GotoAsync("/");
+        await buyer.GetByLabel("Search").FillAsync(name);
+        await buyer.GetByRole(AriaRole.Button, new() { Name = "Find events" }).ClickAsync();
+        await Expect(buyer.GetByTestId("event-list").GetByRole(AriaRole.Listitem)).ToHaveCountAsync(1);
+        await Expect(buyer.GetByTestId("event-listings")).ToContainTextAsync("2 tickets from $25.00");
+        await BrowserSystem.ScreenshotAsync(buyer, "event-2-home");
+        await buyer.GetByRole(AriaRole.Link, new() { Name = name }).ClickAsync();
+        await Expect(buyer.GetByTestId("ticket-list").GetByRole(AriaRole.Link).First).ToHaveTextAsync("Circle, row B, seat 3");
+        await BrowserSystem.ScreenshotAsync(buyer, "event-3-listings-cheapest-first");
+        await buyer.GetByTestId("ticket-list").GetByRole(AriaRole.Link).First.ClickAsync();
+        await buyer.GetByRole(AriaRole.Button, new() { Name = "Purchase" }).ClickAsync();
+        await Expect(buyer.GetByTestId("order-status")).ToHaveAttributeAsync("data-status", "created");
+        await buyer.GetByLabel("Card number").FillAsync("4242 4242 4242 4242");
+        await buyer.GetByRole(AriaRole.Button, new() { Name = "Pay $25.00" }).ClickAsync();
+        await ExpectEventuallyAsync(buyer, "order-status", "complete");
+        await Expect(buyer.GetByTestId("order-status")).ToHaveTextAsync("Paid");
     }
 
     [Fact]
@@ -108,7 +173,9 @@ public sealed class BuyAndSellTests(BrowserSystem system)
         var seller = await system.NewPersonAsync();
         await SignUpAsync(seller, "seller");
         await seller.GotoAsync("/sell");
-        await seller.GetByLabel("Title").FillAsync("Too cheap");
+        await FillNewEventAsync(seller, $"Validation night {Guid.NewGuid():N}");
+        await seller.GetByLabel("Seat").FillAsync("Too cheap");
+        await seller.GetByLabel("Face value (USD)").FillAsync("10");
         await seller.GetByLabel("Price (USD)").FillAsync("0.001");
         // The browser's own checks are skipped so the server's answer is what the person sees.
         await seller.EvalOnSelectorAsync("form.stack", "f => f.noValidate = true");
@@ -136,7 +203,9 @@ public sealed class BuyAndSellTests(BrowserSystem system)
         {
             await phone.GotoAsync(url);
             var overflow = await phone.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
-            Assert.True(overflow <= 0, $"{url} is {overflow} px wider than the phone");
+            var culprits = await phone.EvaluateAsync<string>(
+                "() => Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 || e.scrollWidth > e.clientWidth + 1).slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + '/' + e.scrollWidth + '/' + e.clientWidth).join(', ')");
+            Assert.True(overflow <= 0, $"{url} is {overflow} px wider than the phone: {culprits}");
             var header = await phone.Locator("header.top").BoundingBoxAsync();
             Assert.True(header!.Height < 110, $"{url}: the header is {header.Height} px tall");
         }
@@ -160,6 +229,6 @@ public sealed class BuyAndSellTests(BrowserSystem system)
         BrowserSystem.EventuallyAsync(async () =>
         {
             await page.ReloadAsync();
-            await Expect(page.GetByTestId(testId)).ToHaveTextAsync(text, new() { Timeout = 500 });
+            await Expect(page.GetByTestId(testId)).ToHaveAttributeAsync("data-status", text, new() { Timeout = 500 });
         });
 }

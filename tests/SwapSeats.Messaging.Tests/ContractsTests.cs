@@ -10,13 +10,14 @@ public sealed class ContractsTests
     private static readonly Guid B = Guid.Parse("0195f0d2-0000-7000-8000-000000000002");
     private static readonly Guid C = Guid.Parse("0195f0d2-0000-7000-8000-000000000003");
     private static readonly DateTimeOffset At = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+    private static readonly EventInfo Gig = new(C, "Coldplay", "Wembley Stadium", "London", At);
 
     public static TheoryData<string, IIntegrationEventShape> Shapes() => new()
     {
-        { "ticket.created", Shape(new TicketCreated(A, "Concert", 19.99m, B, 0), """{"id":"A","title":"Concert","price":19.99,"userId":"B","version":0}""") },
-        { "ticket.updated", Shape(new TicketUpdated(A, "Concert", 19.99m, B, C, "reserved", 1), """{"id":"A","title":"Concert","price":19.99,"userId":"B","orderId":"C","status":"reserved","version":1}""") },
+        { "ticket.created", Shape(new TicketCreated(A, "Block 112", 19.99m, B, 0) { Event = Gig, FaceValue = 25m }, """{"id":"A","title":"Block 112","price":19.99,"userId":"B","version":0,"event":{"id":"C","name":"Coldplay","venue":"Wembley Stadium","city":"London","startsAt":"2026-11-25T12:00:00+00:00"},"faceValue":25,"status":"available","hasFile":false}""") },
+        { "ticket.updated", Shape(new TicketUpdated(A, "Block 112", 19.99m, B, C, "reserved", 1) { Event = Gig, FaceValue = 25m }, """{"id":"A","title":"Block 112","price":19.99,"userId":"B","orderId":"C","status":"reserved","version":1,"event":{"id":"C","name":"Coldplay","venue":"Wembley Stadium","city":"London","startsAt":"2026-11-25T12:00:00+00:00"},"faceValue":25,"hasFile":false}""") },
         { "order.created", Shape(new OrderCreated(C, B, "created", At, 0, new OrderTicket(A, 19.99m)), """{"id":"C","userId":"B","status":"created","expiresAt":"2026-11-25T12:00:00+00:00","version":0,"ticket":{"id":"A","price":19.99}}""") },
-        { "order.cancelled", Shape(new OrderCancelled(C, 1, new TicketRef(A)), """{"id":"C","version":1,"ticket":{"id":"A"}}""") },
+        { "order.cancelled", Shape(new OrderCancelled(C, 1, new TicketRef(A)) { Reason = "expired" }, """{"id":"C","version":1,"ticket":{"id":"A"},"reason":"expired"}""") },
         { "order.completed", Shape(new OrderCompleted(C, 1, new TicketRef(A)), """{"id":"C","version":1,"ticket":{"id":"A"}}""") },
         { "expiration.complete", Shape(new ExpirationComplete(C), """{"orderId":"C"}""") },
         { "payment.created", Shape(new PaymentCreated(A, C, 1999, "usd"), """{"id":"A","orderId":"C","amount":1999,"currency":"usd"}""") },

@@ -14,7 +14,7 @@ public sealed class ExpiryFlowTests(ShortWindowSystem system, ITestOutputHelper 
     {
         var seller = await system.SignedUpAsync();
         var buyer = await system.SignedUpAsync();
-        var ticket = (await SwapSeatsSystem.Json(await seller.PostAsJsonAsync("/api/tickets", new { title = "Matinee", price = 19.99m })))
+        var ticket = (await SwapSeatsSystem.Json(await SwapSeatsSystem.ListAsync(seller, "Matinee", 19.99m)))
             .GetProperty("id").GetString();
         var placed = await Eventually.Until(
             () => buyer.PostAsJsonAsync("/api/orders", new { ticketId = ticket }), r => r.StatusCode != HttpStatusCode.NotFound);

@@ -15,7 +15,7 @@ public sealed class FaultTests(FaultSystem system)
         var tickets = new List<string>();
         for (var i = 0; i < count; i++)
         {
-            var ticket = await SwapSeatsSystem.Json(await seller.PostAsJsonAsync("/api/tickets", new { title = $"Fault drill seat {i}", price = 10m + i }));
+            var ticket = await SwapSeatsSystem.Json(await SwapSeatsSystem.ListAsync(seller, $"Fault drill seat {i}", 10m + i));
             tickets.Add(ticket.GetProperty("id").GetString()!);
         }
 

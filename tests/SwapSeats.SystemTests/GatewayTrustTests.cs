@@ -82,7 +82,7 @@ public sealed class GatewayTrustTests(SwapSeatsSystem system)
     public async Task Only_the_seller_gets_the_edit_page_of_a_listing()
     {
         var seller = await system.SignedUpAsync();
-        var listed = await seller.PostAsJsonAsync("/api/tickets", new { title = "Edit page check", price = 12m });
+        var listed = await SwapSeatsSystem.ListAsync(seller, "Edit page check", 12m);
         var id = (await SwapSeatsSystem.Json(listed)).GetProperty("id").GetString();
         var stranger = await system.SignedUpAsync();
 

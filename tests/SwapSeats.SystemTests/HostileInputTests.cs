@@ -93,7 +93,7 @@ public sealed class HostileInputTests(SwapSeatsSystem system)
                 using var request = new HttpRequestMessage(method, path.Replace("{id}", id));
                 if (method == HttpMethod.Put)
                 {
-                    request.Content = JsonContent.Create(new { title = "x", price = 1m });
+                    request.Content = JsonContent.Create(new { title = "x", price = 1m, faceValue = 1m });
                 }
 
                 var response = await client.SendAsync(request);
@@ -172,7 +172,7 @@ public sealed class HostileInputTests(SwapSeatsSystem system)
     {
         var seller = await system.SignedUpAsync();
 
-        var created = await seller.PostAsJsonAsync("/api/tickets", new { title, price = 12.34m });
+        var created = await SwapSeatsSystem.ListAsync(seller, title, 12.34m);
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var id = (await SwapSeatsSystem.Json(created)).GetProperty("id").GetString();

@@ -12,7 +12,7 @@ public sealed class PaymentFlowTests(SwapSeatsSystem system)
     {
         var seller = await system.SignedUpAsync();
         var buyer = await system.SignedUpAsync();
-        var ticket = (await SwapSeatsSystem.Json(await seller.PostAsJsonAsync("/api/tickets", new { title, price }))).GetProperty("id").GetString()!;
+        var ticket = (await SwapSeatsSystem.Json(await SwapSeatsSystem.ListAsync(seller, title, price))).GetProperty("id").GetString()!;
         var order = await SwapSeatsSystem.OrderAsync(buyer, ticket);
         return (buyer, ticket, order.GetProperty("id").GetString()!);
     }

@@ -16,7 +16,7 @@ public sealed class PurchaseFlowTests(SwapSeatsSystem system)
         var seller = await system.SignedUpAsync();
         var buyer = await system.SignedUpAsync();
         var rival = await system.SignedUpAsync();
-        var ticket = Id(await SwapSeatsSystem.Json(await seller.PostAsJsonAsync("/api/tickets", new { title = "Final, block C", price = 75m })));
+        var ticket = Id(await SwapSeatsSystem.Json(await SwapSeatsSystem.ListAsync(seller, "Final, block C", 75m)));
 
         // Orders learns of the listing through ticket.created; until then it honestly answers 404.
         var placed = await Eventually.Until(
@@ -30,7 +30,7 @@ public sealed class PurchaseFlowTests(SwapSeatsSystem system)
             t => t.GetProperty("status").GetString() == "reserved");
         Assert.Equal(Id(order), reserved.GetProperty("orderId").GetString());
 
-        var edit = await seller.PutAsJsonAsync($"/api/tickets/{ticket}", new { title = "Final, block C", price = 90m });
+        var edit = await seller.PutAsJsonAsync($"/api/tickets/{ticket}", new { title = "Final, block C", price = 90m, faceValue = 90m });
         Assert.Equal(HttpStatusCode.BadRequest, edit.StatusCode);
         Assert.Equal("Cannot edit a reserved ticket", (await SwapSeatsSystem.Json(edit)).GetProperty("detail").GetString());
 
@@ -45,7 +45,7 @@ public sealed class PurchaseFlowTests(SwapSeatsSystem system)
             async () => await SwapSeatsSystem.Json(await system.Browser().GetAsync($"/api/tickets/{ticket}")),
             t => t.GetProperty("status").GetString() == "available");
         Assert.Equal(JsonValueKind.Null, released.GetProperty("orderId").ValueKind);
-        var editAgain = await seller.PutAsJsonAsync($"/api/tickets/{ticket}", new { title = "Final, block C", price = 90m });
+        var editAgain = await seller.PutAsJsonAsync($"/api/tickets/{ticket}", new { title = "Final, block C", price = 90m, faceValue = 90m });
         Assert.Equal(HttpStatusCode.OK, editAgain.StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await rival.PostAsJsonAsync("/api/orders", new { ticketId = ticket })).StatusCode);
     }

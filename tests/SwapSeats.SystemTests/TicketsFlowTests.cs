@@ -17,7 +17,7 @@ public sealed class TicketsFlowTests(SwapSeatsSystem system)
         var ids = new List<string>();
         for (var i = 1; i <= 3; i++)
         {
-            var created = await seller.PostAsJsonAsync("/api/tickets", new { title = $"  {tag} row {i}  ", price = 10m * i });
+            var created = await SwapSeatsSystem.ListAsync(seller, $"  {tag} row {i}  ", 10m * i);
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             var ticket = await SwapSeatsSystem.Json(created);
             Assert.Equal($"{tag} row {i}", ticket.GetProperty("title").GetString());
@@ -46,13 +46,13 @@ public sealed class TicketsFlowTests(SwapSeatsSystem system)
         Assert.Equal(HttpStatusCode.OK, shown.StatusCode);
         Assert.Equal(10m, (await SwapSeatsSystem.Json(shown)).GetProperty("price").GetDecimal());
 
-        var updated = await seller.PutAsJsonAsync($"/api/tickets/{ids[0]}", new { title = $"{tag} front row", price = 99.5m });
+        var updated = await seller.PutAsJsonAsync($"/api/tickets/{ids[0]}", new { title = $"{tag} front row", price = 99.5m, faceValue = 99.5m });
         Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
         var after = await SwapSeatsSystem.Json(updated);
         Assert.Equal((1, 99.5m), (after.GetProperty("version").GetInt32(), after.GetProperty("price").GetDecimal()));
 
         var stranger = await system.SignedUpAsync();
-        var forbidden = await stranger.PutAsJsonAsync($"/api/tickets/{ids[0]}", new { title = "mine now", price = 1m });
+        var forbidden = await stranger.PutAsJsonAsync($"/api/tickets/{ids[0]}", new { title = "mine now", price = 1m, faceValue = 1m });
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
         Assert.Equal("application/problem+json", forbidden.Content.Headers.ContentType?.MediaType);
         Assert.Equal($"{tag} front row", (await SwapSeatsSystem.Json(await visitor.GetAsync($"/api/tickets/{ids[0]}"))).GetProperty("title").GetString());

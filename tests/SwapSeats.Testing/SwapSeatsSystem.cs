@@ -89,6 +89,28 @@ public class SwapSeatsSystem : IAsyncLifetime
         return browser;
     }
 
+    /// <summary>Creates (or finds) an upcoming event and returns its id.</summary>
+    public static async Task<string> EventAsync(HttpClient client, string? name = null, string venue = "Test Arena", string city = "Testville",
+        DateTimeOffset? startsAt = null)
+    {
+        var created = await client.PostAsJsonAsync("/api/events", new
+        {
+            name = name ?? $"Test event {Guid.NewGuid():N}",
+            venue,
+            city,
+            startsAt = startsAt ?? DateTimeOffset.UtcNow.AddDays(30),
+        });
+        Assert.True(created.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"POST /api/events → {(int)created.StatusCode}");
+        return (await Json(created)).GetProperty("id").GetString()!;
+    }
+
+    /// <summary>Lists a seat as the seller, at face value, for <paramref name="eventId"/> or a new event of its own.</summary>
+    public static async Task<HttpResponseMessage> ListAsync(HttpClient seller, string title, decimal price, decimal? faceValue = null, string? eventId = null)
+    {
+        eventId ??= await EventAsync(seller);
+        return await seller.PostAsJsonAsync("/api/tickets", new { eventId, title, price, faceValue = faceValue ?? price });
+    }
+
     /// <summary>Orders a ticket as the buyer, waiting out the moment until orders has heard of a new listing.</summary>
     public static async Task<JsonElement> OrderAsync(HttpClient buyer, string ticketId)
     {

@@ -41,7 +41,7 @@ public sealed class OrderEventsTests(TicketsApp app) : IClassFixture<TicketsApp>
         var updated = await app.Bus.WaitForAsync<TicketUpdated>(e => e.Id == ticket && e.Version == 1);
         Assert.Equal((TicketStatuses.Reserved, order.Id), (updated.Status, updated.OrderId));
 
-        var edit = await app.SignedIn(seller).PutAsJsonAsync($"/api/tickets/{ticket}", new { title = "x", price = 1m });
+        var edit = await app.SignedIn(seller).PutAsJsonAsync($"/api/tickets/{ticket}", new { title = "x", price = 1m, faceValue = 1m });
         Assert.Equal(HttpStatusCode.BadRequest, edit.StatusCode);
         Assert.Equal("Cannot edit a reserved ticket", (await TicketsApp.Json(edit)).GetProperty("detail").GetString());
 
@@ -63,7 +63,7 @@ public sealed class OrderEventsTests(TicketsApp app) : IClassFixture<TicketsApp>
 
         var released = await WaitForAsync(ticket, t => t.GetProperty("status").GetString() == "available");
         Assert.Equal(("available", null, 2), State(released));
-        var edit = await app.SignedIn(seller).PutAsJsonAsync($"/api/tickets/{ticket}", new { title = "Editable again", price = 41m });
+        var edit = await app.SignedIn(seller).PutAsJsonAsync($"/api/tickets/{ticket}", new { title = "Editable again", price = 41m, faceValue = 41m });
         Assert.Equal(HttpStatusCode.OK, edit.StatusCode);
         Assert.Equal(3, (await TicketsApp.Json(edit)).GetProperty("version").GetInt32());
     }
@@ -135,7 +135,7 @@ public sealed class OrderEventsTests(TicketsApp app) : IClassFixture<TicketsApp>
 
         var sold = await WaitForAsync(ticket, t => t.GetProperty("status").GetString() == "sold");
         Assert.Equal(("sold", order.Id.ToString(), 2), State(sold));
-        var edit = await app.SignedIn(seller).PutAsJsonAsync($"/api/tickets/{ticket}", new { title = "x", price = 1m });
+        var edit = await app.SignedIn(seller).PutAsJsonAsync($"/api/tickets/{ticket}", new { title = "x", price = 1m, faceValue = 1m });
         Assert.Equal("Cannot edit a sold ticket", (await TicketsApp.Json(edit)).GetProperty("detail").GetString());
 
         // A cancellation arriving after the sale (the order can no longer be cancelled) leaves it sold. The marker behind

@@ -14,23 +14,32 @@ public sealed class TicketsApiTests(TicketsApp app) : IClassFixture<TicketsApp>
     public async Task A_seller_lists_a_ticket_and_the_created_event_carries_version_0()
     {
         var seller = Guid.CreateVersion7();
+        var @event = await app.EventAsync(seller, "Taylor Swift, The Eras Tour", "Wembley Stadium", "London");
+        var eventId = @event.GetProperty("id").GetString();
 
-        var response = await app.SignedIn(seller).PostAsJsonAsync("/api/tickets", new { title = "  Taylor Swift, row 12  ", price = 149.99m });
+        var response = await app.SignedIn(seller).PostAsJsonAsync("/api/tickets",
+            new { eventId, title = "  Block 112, row 12  ", price = 149.99m, faceValue = 159.5m });
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var ticket = await TicketsApp.Json(response);
         var id = Guid.Parse(ticket.GetProperty("id").GetString()!);
         Assert.Equal(7, id.Version);
         Assert.Equal($"/api/tickets/{id}", response.Headers.Location?.ToString());
-        Assert.Equal("Taylor Swift, row 12", ticket.GetProperty("title").GetString());
+        Assert.Equal("Block 112, row 12", ticket.GetProperty("title").GetString());
         Assert.Equal(149.99m, ticket.GetProperty("price").GetDecimal());
+        Assert.Equal(159.5m, ticket.GetProperty("faceValue").GetDecimal());
+        Assert.Equal(eventId, ticket.GetProperty("eventId").GetString());
+        Assert.Equal(("Taylor Swift, The Eras Tour", "Wembley Stadium", "London"), (ticket.GetProperty("event").GetProperty("name").GetString(),
+            ticket.GetProperty("event").GetProperty("venue").GetString(), ticket.GetProperty("event").GetProperty("city").GetString()));
+        Assert.False(ticket.GetProperty("hasFile").GetBoolean());
         Assert.Equal(seller.ToString(), ticket.GetProperty("userId").GetString());
         Assert.Equal(JsonValueKind.Null, ticket.GetProperty("orderId").ValueKind);
         Assert.Equal("available", ticket.GetProperty("status").GetString());
         Assert.Equal(0, ticket.GetProperty("version").GetInt32());
 
         var created = await app.Bus.WaitForAsync<TicketCreated>(e => e.Id == id);
-        Assert.Equal(("Taylor Swift, row 12", 149.99m, seller, 0), (created.Title, created.Price, created.UserId, created.Version));
+        Assert.Equal(("Block 112, row 12", 149.99m, seller, 0), (created.Title, created.Price, created.UserId, created.Version));
+        Assert.Equal((159.5m, Guid.Parse(eventId!), "Wembley Stadium"), (created.FaceValue, created.Event!.Id, created.Event.Venue));
     }
 
     [Fact]
@@ -53,8 +62,10 @@ public sealed class TicketsApiTests(TicketsApp app) : IClassFixture<TicketsApp>
     [InlineData("ok", null, "price")]
     public async Task Invalid_listings_are_a_validation_problem(string? title, string? price, string field)
     {
-        var response = await app.SignedIn(Guid.CreateVersion7()).PostAsJsonAsync("/api/tickets",
-            new { title, price = price is null ? (decimal?)null : decimal.Parse(price, System.Globalization.CultureInfo.InvariantCulture) });
+        var seller = Guid.CreateVersion7();
+        var eventId = (await app.EventAsync(seller)).GetProperty("id").GetString();
+        var response = await app.SignedIn(seller).PostAsJsonAsync("/api/tickets",
+            new { eventId, title, price = price is null ? (decimal?)null : decimal.Parse(price, System.Globalization.CultureInfo.InvariantCulture), faceValue = 2_000_000m });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await TicketsApp.Json(response)).GetProperty("errors").TryGetProperty(field, out _));
@@ -63,10 +74,17 @@ public sealed class TicketsApiTests(TicketsApp app) : IClassFixture<TicketsApp>
     [Fact]
     public async Task Limits_hold_at_their_edges()
     {
-        var seller = app.SignedIn(Guid.CreateVersion7());
-        Assert.Equal(HttpStatusCode.Created, (await seller.PostAsJsonAsync("/api/tickets", new { title = new string('t', 120), price = 1000000m })).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await seller.PostAsJsonAsync("/api/tickets", new { title = "t", price = 0.01m })).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await seller.PostAsJsonAsync("/api/tickets", new { title = new string('t', 121), price = 1m })).StatusCode);
+        var sellerId = Guid.CreateVersion7();
+        var seller = app.SignedIn(sellerId);
+        var eventId = (await app.EventAsync(sellerId)).GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.Created, (await seller.PostAsJsonAsync("/api/tickets", new { eventId, title = new string('t', 120), price = 1000000m, faceValue = 1000000m })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await seller.PostAsJsonAsync("/api/tickets", new { eventId, title = "t", price = 0.01m, faceValue = 0.01m })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await seller.PostAsJsonAsync("/api/tickets", new { eventId, title = new string('t', 121), price = 1m, faceValue = 1m })).StatusCode);
+        // The cap at its boundary: price == face value × 1.0 is fine, a cent more is not.
+        Assert.Equal(HttpStatusCode.Created, (await seller.PostAsJsonAsync("/api/tickets", new { eventId, title = "at face", price = 80m, faceValue = 80m })).StatusCode);
+        var above = await seller.PostAsJsonAsync("/api/tickets", new { eventId, title = "above face", price = 80.01m, faceValue = 80m });
+        Assert.Equal(HttpStatusCode.BadRequest, above.StatusCode);
+        Assert.Equal("Price cannot exceed the face value", (await TicketsApp.Json(above)).GetProperty("errors").GetProperty("price")[0].GetString());
     }
 
     [Theory]
@@ -196,7 +214,7 @@ public sealed class TicketsApiTests(TicketsApp app) : IClassFixture<TicketsApp>
         var seller = Guid.CreateVersion7();
         var id = Id(await app.ListAsync(seller));
 
-        var response = await app.SignedIn(seller).PutAsJsonAsync($"/api/tickets/{id}", new { title = "Better seats", price = 30.5m });
+        var response = await app.SignedIn(seller).PutAsJsonAsync($"/api/tickets/{id}", new { title = "Better seats", price = 30.5m, faceValue = 30.5m });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var ticket = await TicketsApp.Json(response);
@@ -210,8 +228,8 @@ public sealed class TicketsApiTests(TicketsApp app) : IClassFixture<TicketsApp>
     {
         var seller = Guid.CreateVersion7();
         var id = Id(await app.ListAsync(seller));
-        var valid = new { title = "x", price = 1m };
-        var invalid = new { title = "", price = 1m };
+        var valid = new { title = "x", price = 1m, faceValue = 1m };
+        var invalid = new { title = "", price = 1m, faceValue = 1m };
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.Anonymous().PutAsJsonAsync($"/api/tickets/{id}", invalid)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await app.SignedIn(Guid.CreateVersion7()).PutAsJsonAsync($"/api/tickets/{Guid.CreateVersion7()}", invalid)).StatusCode);
@@ -232,14 +250,16 @@ public sealed class TicketsApiTests(TicketsApp app) : IClassFixture<TicketsApp>
         // Two writers read version 0, then both write: the second must fail, not overwrite.
         await app.WithDbAsync(async first =>
         {
-            var mine = await first.Tickets.FindAsync(id);
+            var mine = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+                Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.Include(first.Tickets, t => t.Event), t => t.Id == id);
             await app.WithDbAsync(async second =>
             {
-                var theirs = await second.Tickets.FindAsync(id);
-                theirs!.Edit("theirs", 2m);
+                var theirs = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+                    Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.Include(second.Tickets, t => t.Event), t => t.Id == id);
+                theirs.Edit("theirs", 2m, 2m, DateTimeOffset.UtcNow);
                 return await second.SaveChangesAsync();
             });
-            mine!.Edit("mine", 3m);
+            mine.Edit("mine", 3m, 3m, DateTimeOffset.UtcNow);
             await Assert.ThrowsAsync<Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException>(() => first.SaveChangesAsync());
             return 0;
         });

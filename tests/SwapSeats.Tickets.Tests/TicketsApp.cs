@@ -9,10 +9,20 @@ public sealed class TicketsApp() : ServiceApp<Program>("tickets")
 {
     public Task<T> WithDbAsync<T>(Func<TicketsDbContext, Task<T>> work) => WithDbAsync<TicketsDbContext, T>(work);
 
-    /// <summary>Lists a ticket as the seller and returns its JSON.</summary>
-    public async Task<JsonElement> ListAsync(Guid seller, string title = "Concert", decimal price = 25m)
+    /// <summary>Creates (or finds) an event as <paramref name="user"/> and returns its JSON.</summary>
+    public async Task<JsonElement> EventAsync(Guid user, string? name = null, string venue = "Test Arena", string city = "Testville", DateTimeOffset? startsAt = null)
     {
-        var response = await SignedIn(seller).PostAsJsonAsync("/api/tickets", new { title, price });
+        var response = await SignedIn(user).PostAsJsonAsync("/api/events",
+            new { name = name ?? $"Event {Guid.NewGuid():N}", venue, city, startsAt = startsAt ?? DateTimeOffset.UtcNow.AddDays(30) });
+        response.EnsureSuccessStatusCode();
+        return await Json(response);
+    }
+
+    /// <summary>Lists a ticket (at face value) as the seller, for the event or a new one, and returns its JSON.</summary>
+    public async Task<JsonElement> ListAsync(Guid seller, string title = "Concert", decimal price = 25m, Guid? eventId = null, decimal? faceValue = null)
+    {
+        eventId ??= Guid.Parse((await EventAsync(seller)).GetProperty("id").GetString()!);
+        var response = await SignedIn(seller).PostAsJsonAsync("/api/tickets", new { eventId, title, price, faceValue = faceValue ?? price });
         response.EnsureSuccessStatusCode();
         return await Json(response);
     }

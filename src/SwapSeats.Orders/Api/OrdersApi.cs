@@ -15,12 +15,16 @@ namespace SwapSeats.Orders.Api;
 
 public sealed record OrderRequest(string? TicketId);
 
-public sealed record OrderTicketDto(Guid Id, string Title, decimal Price);
+public sealed record OrderTicketDto(Guid Id, string Title, decimal Price, EventInfo? Event);
 
-public sealed record OrderDto(Guid Id, Guid UserId, string Status, DateTimeOffset ExpiresAt, DateTimeOffset CreatedAt, int Version, OrderTicketDto Ticket)
+/// <param name="CancelReason">Only on a cancelled order: <c>cancelled</c>, <c>expired</c> or <c>paymentFailed</c>.</param>
+public sealed record OrderDto(
+    Guid Id, Guid UserId, string Status, DateTimeOffset ExpiresAt, DateTimeOffset CreatedAt, int Version, OrderTicketDto Ticket,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? CancelReason)
 {
     public static OrderDto From(Order o) =>
-        new(o.Id, o.UserId, o.Status, o.ExpiresAt, o.CreatedAt, o.Version, new OrderTicketDto(o.TicketId, o.TicketTitle, o.TicketPrice));
+        new(o.Id, o.UserId, o.Status, o.ExpiresAt, o.CreatedAt, o.Version, new OrderTicketDto(o.TicketId, o.TicketTitle, o.TicketPrice, o.TicketEvent),
+            o.Status == OrderStatuses.Cancelled ? o.CancelReason ?? CancelReasons.Cancelled : null);
 }
 
 public static class OrdersApi
@@ -145,7 +149,7 @@ public static class OrdersApi
                 }
 
                 // Lazy expiry: the timer has not cancelled it yet, but it no longer holds the ticket.
-                holding.Close();
+                holding.Close(CancelReasons.Expired);
                 db.Publish(holding.ToCancelledEvent());
             }
 

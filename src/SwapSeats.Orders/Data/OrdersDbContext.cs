@@ -19,6 +19,16 @@ public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) :
 
     public DbSet<IdempotentRequest> IdempotentRequests => Set<IdempotentRequest>();
 
+    /// <summary>An event's fields as columns of the row that carries them (event_id, event_name, ...).</summary>
+    private static void EventColumns<TOwner>(Microsoft.EntityFrameworkCore.Metadata.Builders.OwnedNavigationBuilder<TOwner, SwapSeats.Contracts.EventInfo> @event) where TOwner : class
+    {
+        @event.Property(e => e.Id).HasColumnName("event_id");
+        @event.Property(e => e.Name).HasColumnName("event_name").HasMaxLength(120);
+        @event.Property(e => e.Venue).HasColumnName("event_venue").HasMaxLength(120);
+        @event.Property(e => e.City).HasColumnName("event_city").HasMaxLength(80);
+        @event.Property(e => e.StartsAt).HasColumnName("event_starts_at");
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<Ticket>(ticket =>
@@ -30,6 +40,8 @@ public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) :
             ticket.Property(t => t.Price).HasColumnName("price").HasPrecision(9, 2);
             ticket.Property(t => t.UserId).HasColumnName("user_id");
             ticket.Property(t => t.Version).HasColumnName("version").IsConcurrencyToken();
+            ticket.Property(t => t.Status).HasColumnName("status").HasMaxLength(16).IsRequired().HasDefaultValue(SwapSeats.Contracts.TicketStatuses.Available);
+            ticket.OwnsOne(t => t.Event, EventColumns);
         });
 
         modelBuilder.Entity<Order>(order =>
@@ -45,6 +57,8 @@ public sealed class OrdersDbContext(DbContextOptions<OrdersDbContext> options) :
             order.Property(o => o.ExpiresAt).HasColumnName("expires_at");
             order.Property(o => o.CreatedAt).HasColumnName("created_at");
             order.Property(o => o.Version).HasColumnName("version").IsConcurrencyToken();
+            order.Property(o => o.CancelReason).HasColumnName("cancel_reason").HasMaxLength(16);
+            order.OwnsOne(o => o.TicketEvent, EventColumns);
             order.HasOne<Ticket>().WithMany().HasForeignKey(o => o.TicketId).OnDelete(DeleteBehavior.Restrict);
             order.HasIndex(o => o.TicketId).IsUnique()
                 .HasFilter("status IN ('created', 'awaitingPayment', 'complete')")

@@ -25,6 +25,12 @@ public sealed class Order
 
     public decimal TicketPrice { get; private set; }
 
+    /// <summary>The event the ticket is for, when the order was placed (null for tickets from before events).</summary>
+    public EventInfo? TicketEvent { get; private set; }
+
+    /// <summary>Why a cancelled order was cancelled (<see cref="CancelReasons"/>).</summary>
+    public string? CancelReason { get; private set; }
+
     public string Status { get; private set; } = OrderStatuses.Created;
 
     public DateTimeOffset ExpiresAt { get; private set; }
@@ -43,6 +49,16 @@ public sealed class Order
             throw new DomainException("You cannot buy your own ticket");
         }
 
+        if (ticket.Status == TicketStatuses.Withdrawn)
+        {
+            throw new DomainException("Ticket is no longer for sale");
+        }
+
+        if (ticket.Event is { } @event && @event.StartsAt <= now)
+        {
+            throw new DomainException("Event has already started");
+        }
+
         // Whole milliseconds in UTC: what PostgreSQL stores and every later read shows, so the first response agrees with them.
         now = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
         return new Order
@@ -52,6 +68,7 @@ public sealed class Order
             TicketId = ticket.Id,
             TicketTitle = ticket.Title,
             TicketPrice = ticket.Price,
+            TicketEvent = ticket.Event,
             CreatedAt = now,
             ExpiresAt = now + reservationWindow,
         };
@@ -69,12 +86,13 @@ public sealed class Order
             throw new DomainException("Cannot cancel a completed order");
         }
 
-        return Close();
+        return Close(CancelReasons.Cancelled);
     }
 
-    /// <summary>The window ran out or the payment failed: cancels an open order, and leaves a finished one alone.</summary>
+    /// <summary>The window ran out, the payment failed or the ticket was withdrawn: cancels an open order, and leaves a finished one alone.</summary>
+    /// <param name="reason">One of <see cref="CancelReasons"/>.</param>
     /// <returns>true when the order changed.</returns>
-    public bool Close()
+    public bool Close(string reason)
     {
         if (!IsOpen)
         {
@@ -82,6 +100,7 @@ public sealed class Order
         }
 
         Status = OrderStatuses.Cancelled;
+        CancelReason = reason;
         Version++;
         return true;
     }
@@ -102,7 +121,7 @@ public sealed class Order
 
     public OrderCreated ToCreatedEvent() => new(Id, UserId, Status, ExpiresAt, Version, new OrderTicket(TicketId, TicketPrice));
 
-    public OrderCancelled ToCancelledEvent() => new(Id, Version, new TicketRef(TicketId));
+    public OrderCancelled ToCancelledEvent() => new(Id, Version, new TicketRef(TicketId)) { Reason = CancelReason };
 
     public OrderCompleted ToCompletedEvent() => new(Id, Version, new TicketRef(TicketId));
 }

@@ -1,3 +1,5 @@
+using SwapSeats.Contracts;
+
 namespace SwapSeats.Orders.Domain;
 
 /// <summary>
@@ -21,19 +23,29 @@ public sealed class Ticket
 
     public int Version { get; private set; }
 
-    public static Ticket Replicate(Guid id, string title, decimal price, Guid sellerId, int version) => new()
+    /// <summary>The tickets service's status: a withdrawn ticket is no longer for sale.</summary>
+    public string Status { get; private set; } = TicketStatuses.Available;
+
+    /// <summary>The event, as tickets announced it (null only for tickets announced before events existed).</summary>
+    public EventInfo? Event { get; private set; }
+
+    public static Ticket Replicate(Guid id, string title, decimal price, Guid sellerId, int version, string status, EventInfo? @event) => new()
     {
         Id = id,
         Title = title,
         Price = price,
         UserId = sellerId,
         Version = version,
+        Status = status,
+        Event = @event,
     };
 
-    public void Update(string title, decimal price, int version)
+    public void Update(string title, decimal price, int version, string status, EventInfo? @event)
     {
         Title = title;
         Price = price;
         Version = version;
+        Status = status;
+        Event = @event ?? Event;
     }
 }

@@ -10,7 +10,7 @@ namespace SwapSeats.Orders.Events;
 public sealed class ExpirationCompleteHandler(OrdersDbContext db) : IEventHandler<ExpirationComplete>
 {
     public Task<HandleResult> HandleAsync(ExpirationComplete @event, CancellationToken cancellationToken) =>
-        OrderChange.ApplyAsync(db, @event.OrderId, order => order.Close() ? order.ToCancelledEvent() : null, cancellationToken);
+        OrderChange.ApplyAsync(db, @event.OrderId, order => order.Close(CancelReasons.Expired) ? order.ToCancelledEvent() : null, cancellationToken);
 }
 
 /// <summary>The buyer paid: the order is complete (and the ticket sold). A cancelled order stays cancelled; payments refunds it.</summary>
@@ -24,7 +24,7 @@ public sealed class PaymentCreatedHandler(OrdersDbContext db) : IEventHandler<Pa
 public sealed class PaymentFailedHandler(OrdersDbContext db) : IEventHandler<PaymentFailed>
 {
     public Task<HandleResult> HandleAsync(PaymentFailed @event, CancellationToken cancellationToken) =>
-        OrderChange.ApplyAsync(db, @event.OrderId, order => order.Close() ? order.ToCancelledEvent() : null, cancellationToken);
+        OrderChange.ApplyAsync(db, @event.OrderId, order => order.Close(CancelReasons.PaymentFailed) ? order.ToCancelledEvent() : null, cancellationToken);
 }
 
 internal static class OrderChange

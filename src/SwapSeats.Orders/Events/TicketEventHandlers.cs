@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using SwapSeats.Messaging;
 using SwapSeats.Contracts;
 using SwapSeats.Messaging.Consumers;
 using SwapSeats.Orders.Data;
@@ -14,14 +16,17 @@ public sealed class TicketCreatedHandler(OrdersDbContext db) : IEventHandler<Tic
         var result = Versioned.Check(current?.Version, @event.Version);
         if (result == HandleResult.Applied)
         {
-            db.Tickets.Add(Ticket.Replicate(@event.Id, @event.Title, @event.Price, @event.UserId, @event.Version));
+            db.Tickets.Add(Ticket.Replicate(@event.Id, @event.Title, @event.Price, @event.UserId, @event.Version, @event.Status, @event.Event));
         }
 
         return result;
     }
 }
 
-/// <summary>Title and price changes, applied strictly in version order.</summary>
+/// <summary>
+/// Changes, applied strictly in version order. A withdrawal also cancels an open order that was placed for the ticket
+/// while the withdrawal was on its way (the seller took it off sale; the buyer is told why, and a payment is refunded).
+/// </summary>
 public sealed class TicketUpdatedHandler(OrdersDbContext db) : IEventHandler<TicketUpdated>
 {
     public async Task<HandleResult> HandleAsync(TicketUpdated @event, CancellationToken cancellationToken)
@@ -30,7 +35,16 @@ public sealed class TicketUpdatedHandler(OrdersDbContext db) : IEventHandler<Tic
         var result = Versioned.Check(current?.Version, @event.Version);
         if (result == HandleResult.Applied)
         {
-            current!.Update(@event.Title, @event.Price, @event.Version);
+            current!.Update(@event.Title, @event.Price, @event.Version, @event.Status, @event.Event);
+            if (@event.Status == TicketStatuses.Withdrawn)
+            {
+                var open = await db.Orders.FromSql($"SELECT * FROM orders WHERE ticket_id = {@event.Id} AND status IN ('created', 'awaitingPayment') FOR UPDATE")
+                    .ToListAsync(cancellationToken);
+                foreach (var order in open.Where(o => o.Close(CancelReasons.Cancelled)))
+                {
+                    db.Publish(order.ToCancelledEvent());
+                }
+            }
         }
 
         return result;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Security.Claims;
-using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using SwapSeats.Contracts;
 using SwapSeats.Messaging;
 using SwapSeats.ServiceDefaults;
@@ -11,19 +11,25 @@ using SwapSeats.Tickets.Domain;
 
 namespace SwapSeats.Tickets.Api;
 
-public sealed record TicketRequest(string? Title, decimal? Price);
+public sealed record TicketRequest(string? EventId, string? Title, decimal? Price, decimal? FaceValue);
 
-public sealed record TicketDto(Guid Id, string Title, decimal Price, Guid UserId, Guid? OrderId, string Status, int Version)
+public sealed record TicketEventDto(Guid Id, string Name, string Venue, string City, DateTimeOffset StartsAt);
+
+public sealed record TicketDto(
+    Guid Id, Guid EventId, TicketEventDto Event, string Title, decimal Price, decimal FaceValue, Guid UserId, Guid? OrderId,
+    string Status, int Version, bool HasFile)
 {
-    public static TicketDto From(Ticket t) => new(t.Id, t.Title, t.Price, t.UserId, t.OrderId, t.Status, t.Version);
+    public static TicketDto From(Ticket t) => new(t.Id, t.EventId,
+        new TicketEventDto(t.Event.Id, t.Event.Name, t.Event.Venue, t.Event.City, t.Event.StartsAt),
+        t.Title, t.Price, t.FaceValue, t.UserId, t.OrderId, t.Status, t.Version, t.HasFile);
 }
 
 public static class TicketsApi
 {
     public const int MaxTitleLength = 120;
     public const decimal MaxPrice = 1_000_000m;
-    public const int DefaultLimit = 50;
-    public const int MaxLimit = 200;
+    public const int DefaultLimit = Paging.DefaultLimit;
+    public const int MaxLimit = Paging.MaxLimit;
 
     public static IEndpointRouteBuilder MapTicketsApi(this IEndpointRouteBuilder app)
     {
@@ -33,14 +39,17 @@ public static class TicketsApi
         api.MapGet("/mine", Mine).RequireAuthorization();
         api.MapGet("/{id}", Show);
         api.MapPut("/{id}", Update).RequireAuthorization().Accepts<TicketRequest>("application/json");
+        api.MapDelete("/{id}", Withdraw).RequireAuthorization();
         return app;
     }
 
     public static async Task<Created<TicketDto>> Create(
-        TicketRequest request, ClaimsPrincipal user, TicketsDbContext db, TimeProvider time, CancellationToken cancellationToken)
+        TicketRequest request, ClaimsPrincipal user, TicketsDbContext db, TimeProvider time, IOptions<TicketsOptions> options,
+        CancellationToken cancellationToken)
     {
-        var (title, price) = Validate(request);
-        var ticket = Ticket.List(title, price, user.RequiredUserId(), time.GetUtcNow());
+        var (title, price, faceValue) = Validate(request, options.Value.PriceCap, requireEvent: true);
+        var @event = await db.Events.FindAsync([Guid.Parse(request.EventId!)], cancellationToken) ?? throw new NotFoundException("Event");
+        var ticket = Ticket.List(@event, title, price, faceValue, user.RequiredUserId(), time.GetUtcNow());
         db.Tickets.Add(ticket);
         db.Publish(ticket.ToCreatedEvent());
         await db.SaveChangesAsync(cancellationToken);
@@ -48,15 +57,23 @@ public static class TicketsApi
     }
 
     public static async Task<Ok<List<TicketDto>>> List(
-        HttpContext context, TicketsDbContext db, CancellationToken cancellationToken,
-        string? q = null, string? minPrice = null, string? maxPrice = null, string? limit = null, string? cursor = null)
+        HttpContext context, TicketsDbContext db, TimeProvider time, CancellationToken cancellationToken,
+        string? q = null, string? minPrice = null, string? maxPrice = null, string? limit = null, string? cursor = null, string? eventId = null)
     {
-        var query = ListQuery.Parse(q, minPrice, maxPrice, limit, cursor);
-        var tickets = db.Tickets.AsNoTracking().Where(t => t.Status == TicketStatuses.Available);
-        if (query.Search is { } search)
+        var query = ListQuery.Parse(q, minPrice, maxPrice, limit, cursor, eventId);
+        var now = time.GetUtcNow();
+        // For sale: available, and its event still ahead.
+        var tickets = db.Tickets.AsNoTracking().Include(t => t.Event).Where(t => t.Status == TicketStatuses.Available && t.Event.StartsAt > now);
+        if (query.EventId is { } eventFilter)
         {
-            var pattern = "%" + search.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
-            tickets = tickets.Where(t => EF.Functions.ILike(t.Title, pattern, @"\"));
+            tickets = tickets.Where(t => t.EventId == eventFilter);
+        }
+
+        // Every word, in any order, somewhere in the seat, the event's name or its venue (a trigram index serves LIKE).
+        foreach (var word in query.Search is { } search ? Search.Words(search) : [])
+        {
+            var pattern = Search.Contains(word);
+            tickets = tickets.Where(t => EF.Functions.Like(t.SearchText, pattern, Search.Escape));
         }
 
         if (query.MinPrice is { } min)
@@ -79,7 +96,7 @@ public static class TicketsApi
         if (page.Count > query.Limit)
         {
             page.RemoveAt(page.Count - 1);
-            context.Response.Headers.Link = $"<{NextPageUrl(context.Request, page[^1].Id)}>; rel=\"next\"";
+            Paging.Next(context, page[^1].Id.ToString("N"));
         }
 
         return TypedResults.Ok(page.Select(TicketDto.From).ToList());
@@ -88,7 +105,7 @@ public static class TicketsApi
     public static async Task<Ok<List<TicketDto>>> Mine(ClaimsPrincipal user, TicketsDbContext db, CancellationToken cancellationToken)
     {
         var sellerId = user.RequiredUserId();
-        var tickets = await db.Tickets.AsNoTracking().Where(t => t.UserId == sellerId).OrderByDescending(t => t.Id).ToListAsync(cancellationToken);
+        var tickets = await db.Tickets.AsNoTracking().Include(t => t.Event).Where(t => t.UserId == sellerId).OrderByDescending(t => t.Id).ToListAsync(cancellationToken);
         return TypedResults.Ok(tickets.Select(TicketDto.From).ToList());
     }
 
@@ -99,29 +116,79 @@ public static class TicketsApi
     }
 
     public static async Task<Ok<TicketDto>> Update(
-        string id, TicketRequest request, ClaimsPrincipal user, TicketsDbContext db, CancellationToken cancellationToken)
+        string id, TicketRequest request, ClaimsPrincipal user, TicketsDbContext db, TimeProvider time, IOptions<TicketsOptions> options,
+        CancellationToken cancellationToken)
     {
-        var (title, price) = Validate(request);
+        var (title, price, faceValue) = Validate(request, options.Value.PriceCap, requireEvent: false);
         var ticket = await FindAsync(db, id, cancellationToken);
         if (ticket.UserId != user.RequiredUserId())
         {
             throw new ForbiddenException("Only the seller can edit this ticket");
         }
 
-        ticket.Edit(title, price);
+        ticket.Edit(title, price, faceValue, time.GetUtcNow());
         db.Publish(ticket.ToUpdatedEvent());
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(TicketDto.From(ticket));
     }
 
+    /// <summary>Takes the listing off sale: no longer listed or purchasable (orders hears of it on <c>ticket.updated</c>).</summary>
+    public static async Task<NoContent> Withdraw(string id, ClaimsPrincipal user, TicketsDbContext db, CancellationToken cancellationToken)
+    {
+        var ticket = await FindAsync(db, id, cancellationToken);
+        if (ticket.UserId != user.RequiredUserId())
+        {
+            throw new ForbiddenException("Only the seller can withdraw this ticket");
+        }
+
+        if (ticket.Withdraw())
+        {
+            db.Publish(ticket.ToUpdatedEvent());
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return TypedResults.NoContent();
+    }
+
     private static async Task<Ticket> FindAsync(TicketsDbContext db, string id, CancellationToken cancellationToken) =>
-        Guid.TryParse(id, out var ticketId) && await db.Tickets.FindAsync([ticketId], cancellationToken) is { } ticket
+        Guid.TryParse(id, out var ticketId) && await db.Tickets.Include(t => t.Event).SingleOrDefaultAsync(t => t.Id == ticketId, cancellationToken) is { } ticket
             ? ticket
             : throw new NotFoundException("Ticket");
 
-    private static (string Title, decimal Price) Validate(TicketRequest request)
+    private static decimal? Money(decimal? value, string field, string label, ValidationErrors errors)
+    {
+        if (value is not { } amount)
+        {
+            errors.Add(field, $"{label} is required.");
+        }
+        else if (amount <= 0)
+        {
+            errors.Add(field, $"{label} must be greater than 0.");
+        }
+        else if (amount > MaxPrice)
+        {
+            errors.Add(field, $"{label} must be at most {MaxPrice.ToString("N0", CultureInfo.InvariantCulture)}.");
+        }
+        else if (decimal.Round(amount, 2) != amount)
+        {
+            errors.Add(field, $"{label} must have at most 2 decimals.");
+        }
+        else
+        {
+            return amount;
+        }
+
+        return null;
+    }
+
+    private static (string Title, decimal Price, decimal FaceValue) Validate(TicketRequest request, decimal priceCap, bool requireEvent)
     {
         var errors = new ValidationErrors();
+        if (requireEvent && (string.IsNullOrWhiteSpace(request.EventId) || !Guid.TryParse(request.EventId, out _)))
+        {
+            errors.Add("eventId", string.IsNullOrWhiteSpace(request.EventId) ? "eventId is required." : "eventId must be a UUID.");
+        }
+
         var title = request.Title?.Trim() ?? "";
         if (title.Length == 0)
         {
@@ -132,39 +199,22 @@ public static class TicketsApi
             errors.Add("title", $"Title must be at most {MaxTitleLength} characters.");
         }
 
-        if (request.Price is not { } price)
+        var price = Money(request.Price, "price", "Price", errors);
+        var faceValue = Money(request.FaceValue, "faceValue", "Face value", errors);
+        if (price is { } p && faceValue is { } face && p > face * priceCap)
         {
-            errors.Add("price", "Price is required.");
-        }
-        else if (price <= 0)
-        {
-            errors.Add("price", "Price must be greater than 0.");
-        }
-        else if (price > MaxPrice)
-        {
-            errors.Add("price", $"Price must be at most {MaxPrice.ToString("N0", CultureInfo.InvariantCulture)}.");
-        }
-        else if (decimal.Round(price, 2) != price)
-        {
-            errors.Add("price", "Price must have at most 2 decimals.");
+            errors.Add("price", priceCap == 1m ? "Price cannot exceed the face value" : $"Price cannot exceed {priceCap:0.##} × the face value");
         }
 
         errors.ThrowIfAny();
-        return (title, request.Price!.Value);
-    }
-
-    // Relative, so an internal host name never leaks through the gateway.
-    private static string NextPageUrl(HttpRequest request, Guid lastId)
-    {
-        var query = new QueryBuilder(request.Query.Where(p => p.Key != "cursor")) { { "cursor", lastId.ToString("N") } };
-        return request.PathBase + request.Path + query.ToQueryString();
+        return (title, price!.Value, faceValue!.Value);
     }
 }
 
 /// <summary>The public list's query string, checked: every bad value is a 400 naming the parameter.</summary>
-public sealed record ListQuery(string? Search, decimal? MinPrice, decimal? MaxPrice, int Limit, Guid? After)
+public sealed record ListQuery(string? Search, decimal? MinPrice, decimal? MaxPrice, int Limit, Guid? After, Guid? EventId)
 {
-    public static ListQuery Parse(string? q, string? minPrice, string? maxPrice, string? limit, string? cursor)
+    public static ListQuery Parse(string? q, string? minPrice, string? maxPrice, string? limit, string? cursor, string? eventId = null)
     {
         var errors = new ValidationErrors();
         var min = ParsePrice(minPrice, "minPrice", errors);
@@ -174,10 +224,18 @@ public sealed record ListQuery(string? Search, decimal? MinPrice, decimal? MaxPr
             errors.Add("minPrice", "minPrice must not be greater than maxPrice.");
         }
 
-        var pageSize = TicketsApi.DefaultLimit;
-        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > TicketsApi.MaxLimit))
+        var pageSize = Paging.Limit(limit, errors);
+        Guid? eventFilter = null;
+        if (eventId is not null)
         {
-            errors.Add("limit", $"limit must be a whole number from 1 to {TicketsApi.MaxLimit}.");
+            if (Guid.TryParse(eventId, out var parsedEvent))
+            {
+                eventFilter = parsedEvent;
+            }
+            else
+            {
+                errors.Add("eventId", "eventId must be a UUID.");
+            }
         }
 
         Guid? after = null;
@@ -194,7 +252,7 @@ public sealed record ListQuery(string? Search, decimal? MinPrice, decimal? MaxPr
         }
 
         errors.ThrowIfAny();
-        return new ListQuery(string.IsNullOrWhiteSpace(q) ? null : q.Trim(), min, max, pageSize, after);
+        return new ListQuery(string.IsNullOrWhiteSpace(q) ? null : q.Trim(), min, max, pageSize, after, eventFilter);
     }
 
     private static decimal? ParsePrice(string? value, string name, ValidationErrors errors)

@@ -9,6 +9,8 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
 {
     public DbSet<Ticket> Tickets => Set<Ticket>();
 
+    public DbSet<Event> Events => Set<Event>();
+
     public DbSet<CancelledOrder> CancelledOrders => Set<CancelledOrder>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -18,8 +20,13 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
             ticket.ToTable("tickets");
             ticket.HasKey(t => t.Id);
             ticket.Property(t => t.Id).HasColumnName("id").ValueGeneratedNever();
+            ticket.Property(t => t.EventId).HasColumnName("event_id");
+            ticket.HasOne(t => t.Event).WithMany().HasForeignKey(t => t.EventId).OnDelete(DeleteBehavior.Restrict);
             ticket.Property(t => t.Title).HasColumnName("title").HasMaxLength(120).IsRequired();
             ticket.Property(t => t.Price).HasColumnName("price").HasPrecision(9, 2);
+            ticket.Property(t => t.FaceValue).HasColumnName("face_value").HasPrecision(9, 2);
+            ticket.Property(t => t.SearchText).HasColumnName("search_text").IsRequired();
+            ticket.Property(t => t.HasFile).HasColumnName("has_file");
             ticket.Property(t => t.UserId).HasColumnName("user_id");
             ticket.Property(t => t.OrderId).HasColumnName("order_id");
             ticket.Property(t => t.Status).HasColumnName("status").HasMaxLength(16).IsRequired();
@@ -29,6 +36,30 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
             // The public list: available tickets, newest (highest UUIDv7) first, keyset-paged by id.
             ticket.HasIndex(t => t.Id).IsDescending().HasFilter("status = 'available'").HasDatabaseName("ix_tickets_available_newest");
             ticket.HasIndex(t => new { t.UserId, t.Id }).IsDescending(false, true).HasDatabaseName("ix_tickets_seller_newest");
+            // An event's listings, and its live count and from-price.
+            ticket.HasIndex(t => new { t.EventId, t.Price }).HasFilter("status = 'available'").HasDatabaseName("ix_tickets_event_available_price");
+            // Every word of a search, anywhere in the seat, event name or venue: LIKE '%word%' served by trigrams.
+            ticket.HasIndex(t => t.SearchText).HasMethod("gin").HasOperators("gin_trgm_ops").HasDatabaseName("ix_tickets_search_trgm");
+        });
+        modelBuilder.HasPostgresExtension("pg_trgm");
+        modelBuilder.Entity<Event>(@event =>
+        {
+            @event.ToTable("events");
+            @event.HasKey(e => e.Id);
+            @event.Property(e => e.Id).HasColumnName("id").ValueGeneratedNever();
+            @event.Property(e => e.Name).HasColumnName("name").HasMaxLength(120).IsRequired();
+            @event.Property(e => e.Venue).HasColumnName("venue").HasMaxLength(120).IsRequired();
+            @event.Property(e => e.City).HasColumnName("city").HasMaxLength(80).IsRequired();
+            @event.Property(e => e.StartsAt).HasColumnName("starts_at");
+            @event.Property(e => e.NameKey).HasColumnName("name_key").HasMaxLength(120).IsRequired();
+            @event.Property(e => e.VenueKey).HasColumnName("venue_key").HasMaxLength(120).IsRequired();
+            @event.Property(e => e.CityKey).HasColumnName("city_key").HasMaxLength(80).IsRequired();
+            @event.Property(e => e.CreatedBy).HasColumnName("created_by");
+            @event.Property(e => e.CreatedAt).HasColumnName("created_at");
+            // The same event is never created twice, however many create it at once.
+            @event.HasIndex(e => new { e.NameKey, e.VenueKey, e.CityKey, e.StartsAt }).IsUnique().HasDatabaseName("ux_events_natural_key");
+            // Upcoming events soonest first, keyset-paged by (starts_at, id).
+            @event.HasIndex(e => new { e.StartsAt, e.Id }).HasDatabaseName("ix_events_starts_at");
         });
         modelBuilder.Entity<CancelledOrder>(order =>
         {

@@ -3,7 +3,10 @@ using SwapSeats.ServiceDefaults;
 
 namespace SwapSeats.Tickets.Domain;
 
-/// <summary>A listing. Its status moves available → reserved → sold (or back to available); every change bumps the version.</summary>
+/// <summary>
+/// A listing: one seat at an event. Its status moves available → reserved → sold (or back to available), or to withdrawn
+/// by its seller; every change bumps the version.
+/// </summary>
 public sealed class Ticket
 {
     private Ticket()
@@ -12,9 +15,23 @@ public sealed class Ticket
 
     public Guid Id { get; private set; }
 
+    public Guid EventId { get; private set; }
+
+    public Event Event { get; private set; } = null!;
+
+    /// <summary>Which seat.</summary>
     public string Title { get; private set; } = "";
 
     public decimal Price { get; private set; }
+
+    /// <summary>The price printed on the ticket; the price may not exceed it times the cap.</summary>
+    public decimal FaceValue { get; private set; }
+
+    /// <summary>Lower-cased seat, event name and venue: what the public search matches every word against (trigram index).</summary>
+    public string SearchText { get; private set; } = "";
+
+    /// <summary>Whether the seller has attached the ticket itself (ticket files: not yet built, so always false).</summary>
+    public bool HasFile { get; private set; }
 
     /// <summary>The seller.</summary>
     public Guid UserId { get; private set; }
@@ -28,17 +45,36 @@ public sealed class Ticket
 
     public DateTimeOffset CreatedAt { get; private set; }
 
-    public static Ticket List(string title, decimal price, Guid sellerId, DateTimeOffset now) => new()
+    public static Ticket List(Event @event, string title, decimal price, decimal faceValue, Guid sellerId, DateTimeOffset now)
     {
-        Id = Guid.CreateVersion7(now),
-        Title = title,
-        Price = price,
-        UserId = sellerId,
-        CreatedAt = now,
-    };
+        if (@event.HasStarted(now))
+        {
+            throw new DomainException("Event has already started");
+        }
 
-    public void Edit(string title, decimal price)
+        return new Ticket
+        {
+            Id = Guid.CreateVersion7(now),
+            EventId = @event.Id,
+            Event = @event,
+            Title = title,
+            Price = price,
+            FaceValue = faceValue,
+            SearchText = SearchTextOf(title, @event),
+            UserId = sellerId,
+            CreatedAt = now,
+        };
+    }
+
+    public static string SearchTextOf(string title, Event @event) => $"{title} {@event.Name} {@event.Venue}".ToLowerInvariant();
+
+    public void Edit(string title, decimal price, decimal faceValue, DateTimeOffset now)
     {
+        if (Status == TicketStatuses.Withdrawn)
+        {
+            throw new DomainException("Cannot edit a withdrawn ticket");
+        }
+
         if (Status == TicketStatuses.Reserved)
         {
             throw new DomainException("Cannot edit a reserved ticket");
@@ -49,15 +85,46 @@ public sealed class Ticket
             throw new DomainException("Cannot edit a sold ticket");
         }
 
+        if (Event.HasStarted(now))
+        {
+            throw new DomainException("Event has already started");
+        }
+
         Title = title;
         Price = price;
+        FaceValue = faceValue;
+        SearchText = SearchTextOf(title, Event);
         Version++;
+    }
+
+    /// <summary>Takes the listing off sale; true when it changed (withdrawing a withdrawn ticket changes nothing).</summary>
+    public bool Withdraw()
+    {
+        switch (Status)
+        {
+            case TicketStatuses.Withdrawn:
+                return false;
+            case TicketStatuses.Reserved:
+                throw new DomainException("Cannot withdraw a reserved ticket");
+            case TicketStatuses.Sold:
+                throw new DomainException("Cannot withdraw a sold ticket");
+        }
+
+        Status = TicketStatuses.Withdrawn;
+        Version++;
+        return true;
     }
 
     public ReservationChange Reserve(Guid orderId)
     {
         if (OrderId == orderId)
         {
+            return ReservationChange.AlreadyDone;
+        }
+
+        if (Status == TicketStatuses.Withdrawn)
+        {
+            // An order placed while the withdrawal was on its way: orders cancels it once it hears of the withdrawal.
             return ReservationChange.AlreadyDone;
         }
 
@@ -105,9 +172,20 @@ public sealed class Ticket
         return ReservationChange.Changed;
     }
 
-    public TicketCreated ToCreatedEvent() => new(Id, Title, Price, UserId, Version);
+    public TicketCreated ToCreatedEvent() => new(Id, Title, Price, UserId, Version)
+    {
+        Event = Event.ToInfo(),
+        FaceValue = FaceValue,
+        Status = Status,
+        HasFile = HasFile,
+    };
 
-    public TicketUpdated ToUpdatedEvent() => new(Id, Title, Price, UserId, OrderId, Status, Version);
+    public TicketUpdated ToUpdatedEvent() => new(Id, Title, Price, UserId, OrderId, Status, Version)
+    {
+        Event = Event.ToInfo(),
+        FaceValue = FaceValue,
+        HasFile = HasFile,
+    };
 }
 
 public enum ReservationChange

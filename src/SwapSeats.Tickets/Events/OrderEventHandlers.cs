@@ -53,7 +53,7 @@ internal static class TicketChange
     public static async Task<HandleResult> ApplyAsync(
         TicketsDbContext db, Guid ticketId, Func<Ticket, ReservationChange> change, CancellationToken cancellationToken)
     {
-        var ticket = await db.Tickets.FindAsync([ticketId], cancellationToken);
+        var ticket = await db.Tickets.Include(t => t.Event).SingleOrDefaultAsync(t => t.Id == ticketId, cancellationToken);
         if (ticket is null)
         {
             // Orders only knows tickets that tickets announced, so this is an event for a ticket we never had.

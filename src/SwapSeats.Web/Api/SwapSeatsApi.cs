@@ -4,11 +4,17 @@ using System.Text.Json;
 
 namespace SwapSeats.Web.Api;
 
-public sealed record TicketView(Guid Id, string Title, decimal Price, Guid UserId, Guid? OrderId, string Status, int Version);
+public sealed record EventRef(Guid Id, string Name, string Venue, string City, DateTimeOffset StartsAt);
 
-public sealed record OrderTicketView(Guid Id, string Title, decimal Price);
+public sealed record EventView(Guid Id, string Name, string Venue, string City, DateTimeOffset StartsAt, int Listings, decimal? MinPrice);
 
-public sealed record OrderView(Guid Id, Guid UserId, string Status, DateTimeOffset ExpiresAt, DateTimeOffset CreatedAt, int Version, OrderTicketView Ticket);
+public sealed record TicketView(Guid Id, Guid EventId, EventRef Event, string Title, decimal Price, decimal FaceValue, Guid UserId, Guid? OrderId,
+    string Status, int Version, bool HasFile);
+
+public sealed record OrderTicketView(Guid Id, string Title, decimal Price, EventRef? Event);
+
+public sealed record OrderView(Guid Id, Guid UserId, string Status, DateTimeOffset ExpiresAt, DateTimeOffset CreatedAt, int Version, OrderTicketView Ticket,
+    string? CancelReason = null);
 
 public sealed record PaymentView(Guid Id, Guid OrderId, long Amount, string Currency, string Status);
 
@@ -42,11 +48,21 @@ public sealed class SwapSeatsApi(IHttpClientFactory clients, IHttpContextAccesso
 
     public Task<ApiResult<TicketView>> TicketAsync(string id) => SendAsync<TicketView>("tickets", HttpMethod.Get, $"/api/tickets/{Uri.EscapeDataString(id)}");
 
-    public Task<ApiResult<TicketView>> SellAsync(string? title, decimal? price) =>
-        SendAsync<TicketView>("tickets", HttpMethod.Post, "/api/tickets", new { title, price });
+    public Task<ApiResult<List<EventView>>> EventsAsync(string query) => SendAsync<List<EventView>>("tickets", HttpMethod.Get, "/api/events" + query);
 
-    public Task<ApiResult<TicketView>> EditAsync(string id, string? title, decimal? price) =>
-        SendAsync<TicketView>("tickets", HttpMethod.Put, $"/api/tickets/{Uri.EscapeDataString(id)}", new { title, price });
+    public Task<ApiResult<EventView>> EventAsync(string id) => SendAsync<EventView>("tickets", HttpMethod.Get, $"/api/events/{Uri.EscapeDataString(id)}");
+
+    /// <summary>Creates the event, or finds the one that already exists with the same name, venue, city and start.</summary>
+    public Task<ApiResult<EventView>> CreateEventAsync(string? name, string? venue, string? city, DateTimeOffset? startsAt) =>
+        SendAsync<EventView>("tickets", HttpMethod.Post, "/api/events", new { name, venue, city, startsAt });
+
+    public Task<ApiResult<TicketView>> SellAsync(string? eventId, string? title, decimal? price, decimal? faceValue) =>
+        SendAsync<TicketView>("tickets", HttpMethod.Post, "/api/tickets", new { eventId, title, price, faceValue });
+
+    public Task<ApiResult<TicketView>> EditAsync(string id, string? title, decimal? price, decimal? faceValue) =>
+        SendAsync<TicketView>("tickets", HttpMethod.Put, $"/api/tickets/{Uri.EscapeDataString(id)}", new { title, price, faceValue });
+
+    public Task<ApiResult<object>> WithdrawAsync(string id) => SendAsync<object>("tickets", HttpMethod.Delete, $"/api/tickets/{Uri.EscapeDataString(id)}");
 
     /// <summary>The ticket is known to exist (the page showed it): a 404 means orders has not heard of it yet.</summary>
     public Task<ApiResult<OrderView>> PurchaseAsync(string ticketId, string idempotencyKey) => RetryWhileUnknownAsync(() =>

@@ -24,7 +24,7 @@ public abstract class AppPage(SwapSeatsApi api) : PageModel
         RedirectToPage("/SignIn", new { returnUrl = Request.Path + Request.QueryString });
 
     /// <summary>Puts an API's refusal on the page: field errors next to their fields, the rest on top.</summary>
-    protected void Show(ApiProblem problem, string fieldPrefix = "")
+    protected void Show(ApiProblem problem, string fieldPrefix = "", Dictionary<string, string>? rename = null)
     {
         if (problem.Errors.Count == 0)
         {
@@ -36,7 +36,8 @@ public abstract class AppPage(SwapSeatsApi api) : PageModel
         {
             foreach (var message in messages)
             {
-                ModelState.AddModelError(fieldPrefix + char.ToUpperInvariant(field[0]) + field[1..], message);
+                var name = char.ToUpperInvariant(field[0]) + field[1..];
+                ModelState.AddModelError(fieldPrefix + (rename?.GetValueOrDefault(name) ?? name), message);
             }
         }
     }
@@ -44,9 +45,31 @@ public abstract class AppPage(SwapSeatsApi api) : PageModel
     /// <summary>A price to read: thousands separated, two decimals, the same in every culture (1,250.00).</summary>
     public static string Money(decimal amount) => amount.ToString("#,##0.00", CultureInfo.InvariantCulture);
 
-    public static string StatusLabel(string status) => status switch
+    /// <summary>When an event starts, for people: "Sat 5 Jun 2027, 19:30 UTC" (always UTC, and it says so).</summary>
+    public static string When(DateTimeOffset at) => at.UtcDateTime.ToString("ddd d MMM yyyy, HH:mm", CultureInfo.InvariantCulture) + " UTC";
+
+    /// <summary>An order's status in words a buyer understands.</summary>
+    public static string StatusLabel(string status, string? cancelReason = null) => status switch
     {
-        "awaitingPayment" => "awaiting payment",
+        "created" or "awaitingPayment" => "Awaiting payment",
+        "confirming" => "Paid, confirming",
+        "complete" => "Paid",
+        "cancelled" => cancelReason switch
+        {
+            "expired" => "Expired",
+            "paymentFailed" => "Payment declined",
+            _ => "Cancelled",
+        },
+        _ => status,
+    };
+
+    /// <summary>A listing's status in words.</summary>
+    public static string TicketStatusLabel(string status) => status switch
+    {
+        "available" => "For sale",
+        "reserved" => "Reserved",
+        "sold" => "Sold",
+        "withdrawn" => "Withdrawn",
         _ => status,
     };
 }

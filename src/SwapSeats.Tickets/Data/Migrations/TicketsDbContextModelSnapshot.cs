@@ -20,6 +20,7 @@ namespace SwapSeats.Tickets.Data.Migrations
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("SwapSeats.Messaging.Inbox.InboxMessage", b =>
@@ -108,6 +109,72 @@ namespace SwapSeats.Tickets.Data.Migrations
                     b.ToTable("cancelled_orders", (string)null);
                 });
 
+            modelBuilder.Entity("SwapSeats.Tickets.Domain.Event", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("City")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)")
+                        .HasColumnName("city");
+
+                    b.Property<string>("CityKey")
+                        .IsRequired()
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)")
+                        .HasColumnName("city_key");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("CreatedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("NameKey")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)")
+                        .HasColumnName("name_key");
+
+                    b.Property<DateTimeOffset>("StartsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("starts_at");
+
+                    b.Property<string>("Venue")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)")
+                        .HasColumnName("venue");
+
+                    b.Property<string>("VenueKey")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)")
+                        .HasColumnName("venue_key");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StartsAt", "Id")
+                        .HasDatabaseName("ix_events_starts_at");
+
+                    b.HasIndex("NameKey", "VenueKey", "CityKey", "StartsAt")
+                        .IsUnique()
+                        .HasDatabaseName("ux_events_natural_key");
+
+                    b.ToTable("events", (string)null);
+                });
+
             modelBuilder.Entity("SwapSeats.Tickets.Domain.Ticket", b =>
                 {
                     b.Property<Guid>("Id")
@@ -118,6 +185,19 @@ namespace SwapSeats.Tickets.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<Guid>("EventId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("event_id");
+
+                    b.Property<decimal>("FaceValue")
+                        .HasPrecision(9, 2)
+                        .HasColumnType("numeric(9,2)")
+                        .HasColumnName("face_value");
+
+                    b.Property<bool>("HasFile")
+                        .HasColumnType("boolean")
+                        .HasColumnName("has_file");
+
                     b.Property<Guid?>("OrderId")
                         .HasColumnType("uuid")
                         .HasColumnName("order_id");
@@ -126,6 +206,11 @@ namespace SwapSeats.Tickets.Data.Migrations
                         .HasPrecision(9, 2)
                         .HasColumnType("numeric(9,2)")
                         .HasColumnName("price");
+
+                    b.Property<string>("SearchText")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("search_text");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -155,11 +240,32 @@ namespace SwapSeats.Tickets.Data.Migrations
                         .HasDatabaseName("ix_tickets_available_newest")
                         .HasFilter("status = 'available'");
 
+                    b.HasIndex("SearchText")
+                        .HasDatabaseName("ix_tickets_search_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("SearchText"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("SearchText"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex("EventId", "Price")
+                        .HasDatabaseName("ix_tickets_event_available_price")
+                        .HasFilter("status = 'available'");
+
                     b.HasIndex("UserId", "Id")
                         .IsDescending(false, true)
                         .HasDatabaseName("ix_tickets_seller_newest");
 
                     b.ToTable("tickets", (string)null);
+                });
+
+            modelBuilder.Entity("SwapSeats.Tickets.Domain.Ticket", b =>
+                {
+                    b.HasOne("SwapSeats.Tickets.Domain.Event", "Event")
+                        .WithMany()
+                        .HasForeignKey("EventId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("Event");
                 });
 #pragma warning restore 612, 618
         }

@@ -10,6 +10,8 @@ public sealed class EditModel(SwapSeatsApi api) : AppPage(api)
 
     [BindProperty, Display(Name = "Price (USD)")] public string? Price { get; set; }
 
+    [BindProperty, Display(Name = "Face value (USD)")] public string? FaceValue { get; set; }
+
     public async Task<IActionResult> OnGetAsync(string id)
     {
         if (!SignedIn)
@@ -26,6 +28,7 @@ public sealed class EditModel(SwapSeatsApi api) : AppPage(api)
 
         Title = ticket.Value.Title;
         Price = PriceInput.Format(ticket.Value.Price);
+        FaceValue = PriceInput.Format(ticket.Value.FaceValue);
         return Page();
     }
 
@@ -36,14 +39,23 @@ public sealed class EditModel(SwapSeatsApi api) : AppPage(api)
             return SignInFirst();
         }
 
-        if (!PriceInput.TryParse(Price, out var price, out var priceError))
+        if (!PriceInput.TryParse(Price, out var price, out var priceError) | !PriceInput.TryParse(FaceValue, out var faceValue, out var faceError))
         {
             // A price that is not plainly a number never reaches the API, and is never guessed at.
-            ModelState.AddModelError(nameof(Price), priceError!);
+            if (priceError is not null)
+            {
+                ModelState.AddModelError(nameof(Price), priceError);
+            }
+
+            if (faceError is not null)
+            {
+                ModelState.AddModelError(nameof(FaceValue), faceError.Replace("Price", "Face value"));
+            }
+
             return Page();
         }
 
-        var result = await Api.EditAsync(id, Title, price);
+        var result = await Api.EditAsync(id, Title, price, faceValue);
         if (result.Problem is { } problem)
         {
             Show(problem);

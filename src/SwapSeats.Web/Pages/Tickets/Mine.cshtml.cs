@@ -23,4 +23,22 @@ public sealed class MineModel(SwapSeatsApi api) : AppPage(api)
         Tickets = result.Value ?? [];
         return Page();
     }
+
+    public async Task<IActionResult> OnPostWithdrawAsync(string id)
+    {
+        if (!SignedIn)
+        {
+            return SignInFirst();
+        }
+
+        var result = await Api.WithdrawAsync(id);
+        if (result.Problem is { } problem)
+        {
+            Show(problem);
+            return await OnGetAsync();
+        }
+
+        Notice = "Withdrawn: the ticket is no longer for sale.";
+        return RedirectToPage();
+    }
 }

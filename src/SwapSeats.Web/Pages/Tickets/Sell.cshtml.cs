@@ -1,16 +1,42 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using SwapSeats.Web.Api;
 
 namespace SwapSeats.Web.Pages.Tickets;
 
+/// <summary>Selling: pick the event (or create it), then the seat, its face value and the asking price (at most the face value).</summary>
 public sealed class SellModel(SwapSeatsApi api) : AppPage(api)
 {
-    [BindProperty, Display(Name = "Title")] public string? Title { get; set; }
+    /// <summary>An existing event; empty when the seller creates one below.</summary>
+    [BindProperty(SupportsGet = true)] public string? EventId { get; set; }
+
+    [BindProperty, Display(Name = "Event name")] public string? EventName { get; set; }
+
+    [BindProperty, Display(Name = "Venue")] public string? Venue { get; set; }
+
+    [BindProperty, Display(Name = "City")] public string? City { get; set; }
+
+    [BindProperty, Display(Name = "Starts at (UTC)")] public string? StartsAt { get; set; }
+
+    [BindProperty, Display(Name = "Seat")] public string? Title { get; set; }
+
+    [BindProperty, Display(Name = "Face value (USD)")] public string? FaceValue { get; set; }
 
     [BindProperty, Display(Name = "Price (USD)")] public string? Price { get; set; }
 
-    public IActionResult OnGet() => SignedIn ? Page() : SignInFirst();
+    public List<EventView> Events { get; private set; } = [];
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        if (!SignedIn)
+        {
+            return SignInFirst();
+        }
+
+        await LoadEventsAsync();
+        return Page();
+    }
 
     public async Task<IActionResult> OnPostAsync()
     {
@@ -19,21 +45,54 @@ public sealed class SellModel(SwapSeatsApi api) : AppPage(api)
             return SignInFirst();
         }
 
-        if (!PriceInput.TryParse(Price, out var price, out var priceError))
+        var priceOk = PriceInput.TryParse(Price, out var price, out var priceError);
+        var faceOk = PriceInput.TryParse(FaceValue, out var faceValue, out var faceError);
+        if (!priceOk || !faceOk)
         {
             // A price that is not plainly a number never reaches the API, and is never guessed at.
-            ModelState.AddModelError(nameof(Price), priceError!);
+            if (!priceOk)
+            {
+                ModelState.AddModelError(nameof(Price), priceError!);
+            }
+
+            if (!faceOk)
+            {
+                ModelState.AddModelError(nameof(FaceValue), faceError!.Replace("Price", "Face value"));
+            }
+
+            await LoadEventsAsync();
             return Page();
         }
 
-        var result = await Api.SellAsync(Title, price);
+        var eventId = EventId;
+        if (string.IsNullOrWhiteSpace(eventId))
+        {
+            DateTimeOffset? startsAt = DateTime.TryParse(StartsAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
+                ? new DateTimeOffset(parsed, TimeSpan.Zero)
+                : null;
+            var created = await Api.CreateEventAsync(EventName, Venue, City, startsAt);
+            if (created.Problem is { } eventProblem)
+            {
+                Show(eventProblem, fieldPrefix: "", rename: new() { ["Name"] = nameof(EventName) });
+                await LoadEventsAsync();
+                return Page();
+            }
+
+            eventId = created.Value!.Id.ToString();
+        }
+
+        var result = await Api.SellAsync(eventId, Title, price, faceValue);
         if (result.Problem is { } problem)
         {
+            EventId = eventId;
             Show(problem);
+            await LoadEventsAsync();
             return Page();
         }
 
         Notice = "Your ticket is listed.";
         return Redirect($"/tickets/{result.Value!.Id}");
     }
+
+    private async Task LoadEventsAsync() => Events = (await Api.EventsAsync("?limit=200")).Value ?? [];
 }
