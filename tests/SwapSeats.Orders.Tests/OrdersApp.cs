@@ -21,9 +21,13 @@ public class OrdersApp() : ServiceApp<Program>("orders")
     public Task OutboxDrainedAsync() => OutboxDrainedAsync<OrdersDbContext>();
 
     /// <summary>Announces a listing on the bus and waits until orders has replicated it.</summary>
-    public async Task<TicketCreated> ListedAsync(Guid? seller = null, string title = "Concert", decimal price = 25m)
+    public async Task<TicketCreated> ListedAsync(Guid? seller = null, string title = "Concert", decimal price = 25m, DateTimeOffset? startsAt = null)
     {
-        var ticket = new TicketCreated(Guid.CreateVersion7(), title, price, seller ?? Guid.CreateVersion7(), 0);
+        var ticket = new TicketCreated(Guid.CreateVersion7(), title, price, seller ?? Guid.CreateVersion7(), 0)
+        {
+            Event = new EventInfo(Guid.CreateVersion7(), "Concert night", "The Arena", "Bristol", startsAt ?? Clock.GetUtcNow().AddDays(10)),
+            FaceValue = price,
+        };
         await Bus.PublishAsync(ticket);
         await Eventually.Until(() => WithDbAsync(db => db.Tickets.AnyAsync(t => t.Id == ticket.Id)), known => known);
         return ticket;
