@@ -40,7 +40,7 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
         foreach (var (name, scenario) in new (string, Func<Task>)[]
                  {
                      ("race", () => RaceAsync("race", options.RaceBuyers)), ("throughput", ThroughputAsync), ("open", OpenModelAsync),
-                     ("propagation", PropagationAsync), ("expiration", ExpirationAsync), ("ceilings", CeilingsAsync),
+                     ("propagation", PropagationAsync), ("expiration", ExpirationAsync), ("search", SearchAsync), ("ceilings", CeilingsAsync),
                  })
         {
             if (options.Runs(name))
@@ -409,6 +409,63 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
     }
 
     /// <summary>What the machine allows, measured the same way: the figures above read as fractions of these.</summary>
+    /// <summary>
+    /// The public search with 100,000 listings of 2,000 events in the tickets database (written there directly: listing
+    /// them through the API would take minutes and measure something else): two-word, rare and common queries through
+    /// the gateway, one at a time, and whether PostgreSQL answers them from the trigram index.
+    /// </summary>
+    private async Task SearchAsync()
+    {
+        var listings = options == BenchOptions.Smoke ? 2_000 : 100_000;
+        await using (var db = new NpgsqlConnection(system.Databases["tickets"]))
+        {
+            await db.OpenAsync();
+            var seed = new NpgsqlCommand(
+                "INSERT INTO events (id, name, venue, city, starts_at, name_key, venue_key, city_key, created_by, created_at) " +
+                "SELECT gen_random_uuid(), 'Search band ' || g, 'Search venue ' || (g % 50), 'Search city', now() + interval '40 days' + g * interval '1 minute', " +
+                "lower('Search band ' || g), lower('Search venue ' || (g % 50)), 'search city', gen_random_uuid(), now() FROM generate_series(1, 2000) g; " +
+                "INSERT INTO tickets (id, event_id, title, price, face_value, search_text, has_file, user_id, status, version, created_at) " +
+                "SELECT gen_random_uuid(), e.id, 'Block ' || (g % 300) || ', row ' || (g % 40) || ', seat ' || g, 20 + g % 80, 100, " +
+                "lower('Block ' || (g % 300) || ', row ' || (g % 40) || ', seat ' || g || ' ' || e.name || ' ' || e.venue), false, gen_random_uuid(), 'available', 0, now() " +
+                $"FROM generate_series(1, {listings}) g JOIN LATERAL (SELECT id, name, venue FROM events WHERE name_key = 'search band ' || (1 + g % 2000)) e ON true; " +
+                "ANALYZE tickets; ANALYZE events;", db) { CommandTimeout = 600 };
+            await seed.ExecuteNonQueryAsync();
+            await using var plan = new NpgsqlCommand("EXPLAIN SELECT id FROM tickets WHERE search_text LIKE '%seat 4242%' AND search_text LIKE '%band 17%'", db);
+            Report["search.usesTrigramIndex"] = string.Join('\n', await ReadAllAsync(plan)).Contains("ix_tickets_search_trgm", StringComparison.Ordinal);
+        }
+
+        foreach (var (key, q) in new[] { ("search.twoWordsMs", "seat 4242 band"), ("search.rareWordMs", "seat 99999"), ("search.commonWordMs", "block") })
+        {
+            var samples = new Samples();
+            for (var i = 0; i < (options == BenchOptions.Smoke ? 5 : 200); i++)
+            {
+                var started = Stopwatch.GetTimestamp();
+                (await _http.GetAsync($"/api/tickets?q={Uri.EscapeDataString(q)}&limit=50")).EnsureSuccessStatusCode();
+                samples.Add(i, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            Report[key] = samples.Summary();
+        }
+
+        Report["search.listings"] = listings;
+        log.WriteLine($"search over {listings:N0} listings: two words {Brief("search.twoWordsMs")}, rare word {Brief("search.rareWordMs")}, " +
+                      $"common word {Brief("search.commonWordMs")}; trigram index used: {Report["search.usesTrigramIndex"]}");
+    }
+
+    private string Brief(string key) => Report[key] is Dictionary<string, double> d ? $"p50 {d["p50"]:F1} / p99 {d["p99"]:F1} ms" : $"{Report[key]}";
+
+    private static async Task<List<string>> ReadAllAsync(NpgsqlCommand command)
+    {
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return lines;
+    }
+
     private async Task CeilingsAsync()
     {
         log.WriteLine($"ceilings: {options.Concurrency} concurrent, {options.CeilingDuration.TotalSeconds:F0} s each");

@@ -111,6 +111,9 @@ public static class BenchDoc
                      ("idle: order → ticket reserved (ms)", "propagation.orderToTicketReservedMs"),
                      ("idle: payment → order complete (ms)", "propagation.paymentToOrderCompleteMs"),
                      ("idle expiration lateness (ms)", "expiration.latenessMs"),
+                     ("search: listings in the database", "search.listings"), ("search, two words (ms)", "search.twoWordsMs"),
+                     ("search, a rare word (ms)", "search.rareWordMs"), ("search, a common word (ms)", "search.commonWordMs"),
+                     ("search answered from the trigram index", "search.usesTrigramIndex"),
                  })
         {
             md.AppendLine(Invariant, $"| {label} | {(before is { } b ? Short(b, key) : "—")} | {Short(now, key)} |");

@@ -31,7 +31,7 @@ public sealed record BenchOptions
 
     public string? NotesPath { get; init; }
 
-    /// <summary>Only these scenarios (race, throughput, open, propagation, expiration, ceilings); all when empty.</summary>
+    /// <summary>Only these scenarios (race, throughput, open, propagation, expiration, search, ceilings); all when empty.</summary>
     public string[] Only { get; init; } = [];
 
     public bool Runs(string scenario) => Only.Length == 0 || Only.Contains(scenario);

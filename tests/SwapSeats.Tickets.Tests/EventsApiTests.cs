@@ -42,6 +42,18 @@ public sealed class EventsApiTests(TicketsApp app) : IClassFixture<TicketsApp>
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.Anonymous().PostAsJsonAsync("/api/events", Body("x"))).StatusCode);
     }
 
+    [Theory]
+    [InlineData("2027-06-05T19:30:00")]
+    [InlineData("5 June 2027")]
+    [InlineData("2027-06-05")]
+    public async Task A_start_without_an_offset_is_refused_as_ambiguous(string startsAt)
+    {
+        var response = await app.SignedIn(Guid.CreateVersion7()).PostAsJsonAsync("/api/events", new { name = "n", venue = "v", city = "c", startsAt });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("offset", (await TicketsApp.Json(response)).GetProperty("errors").GetProperty("startsAt")[0].GetString());
+    }
+
     [Fact]
     public async Task Upcoming_events_soonest_first_with_live_counts_filters_and_paging()
     {

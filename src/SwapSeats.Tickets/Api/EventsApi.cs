@@ -10,13 +10,14 @@ using SwapSeats.Tickets.Domain;
 
 namespace SwapSeats.Tickets.Api;
 
-public sealed record EventRequest(string? Name, string? Venue, string? City, DateTimeOffset? StartsAt);
+/// <param name="StartsAt">ISO 8601 with an offset (<c>2027-06-05T19:30:00+01:00</c> or <c>...Z</c>): a time without one is ambiguous.</param>
+public sealed record EventRequest(string? Name, string? Venue, string? City, string? StartsAt);
 
 /// <param name="Listings">Tickets for sale for it now (0 once it has started).</param>
 /// <param name="MinPrice">The lowest of their prices; null when there are none.</param>
 public sealed record EventDto(Guid Id, string Name, string Venue, string City, DateTimeOffset StartsAt, int Listings, decimal? MinPrice);
 
-public static class EventsApi
+public static partial class EventsApi
 {
     public const int MaxNameLength = 120;
     public const int MaxCityLength = 80;
@@ -168,9 +169,15 @@ public static class EventsApi
         var name = Text(request.Name, "name", MaxNameLength);
         var venue = Text(request.Venue, "venue", MaxNameLength);
         var city = Text(request.City, "city", MaxCityLength);
-        if (request.StartsAt is not { } startsAt)
+        DateTimeOffset startsAt = default;
+        if (string.IsNullOrWhiteSpace(request.StartsAt))
         {
             errors.Add("startsAt", "startsAt is required: an ISO 8601 time with an offset, e.g. 2027-06-01T19:30:00+01:00.");
+        }
+        else if (!WithOffset().IsMatch(request.StartsAt.Trim())
+                 || !DateTimeOffset.TryParse(request.StartsAt.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out startsAt))
+        {
+            errors.Add("startsAt", "startsAt must be an ISO 8601 time with an offset, e.g. 2027-06-01T19:30:00+01:00 or 2027-06-01T18:30:00Z.");
         }
         else if (startsAt <= now)
         {
@@ -182,8 +189,11 @@ public static class EventsApi
         }
 
         errors.ThrowIfAny();
-        return Event.Create(name, venue, city, request.StartsAt!.Value, userId, now);
+        return Event.Create(name, venue, city, startsAt, userId, now);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:\d{2})$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex WithOffset();
 
     private static DateTimeOffset? ParseTime(string? value, string name, ValidationErrors errors)
     {
