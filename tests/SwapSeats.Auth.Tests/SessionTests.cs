@@ -31,6 +31,8 @@ public sealed class SessionTests(AuthApp app) : IClassFixture<AuthApp>
         Assert.Equal(id, token.Subject);
         Assert.Equal(email, token.GetClaim("email").Value);
         Assert.Equal(TimeSpan.FromDays(7), token.ValidTo - token.IssuedAt);
+        // SPEC: a Location names a route that answers GET for the caller.
+        Assert.Equal("/api/users/currentuser", response.Headers.Location?.ToString());
     }
 
     [Fact]

@@ -34,6 +34,25 @@ public sealed class PaymentsApiTests(PaymentsApp app) : IClassFixture<PaymentsAp
     }
 
     [Fact]
+    public async Task A_payments_location_answers_get_for_its_payer_and_404_for_anyone_else()
+    {
+        var buyer = Guid.CreateVersion7();
+        var order = await app.OrderedAsync(buyer, price: 12m);
+        var paid = await app.PayAsync(buyer, order.Id, "tok_visa");
+        var location = paid.Headers.Location!.ToString();
+
+        var shown = await app.SignedIn(buyer).GetAsync(location);
+
+        Assert.Equal(HttpStatusCode.OK, shown.StatusCode);
+        var payment = await PaymentsApp.Json(shown);
+        Assert.Equal((order.Id.ToString(), 1200L, "succeeded"),
+            (payment.GetProperty("orderId").GetString(), payment.GetProperty("amount").GetInt64(), payment.GetProperty("status").GetString()));
+        Assert.Equal(HttpStatusCode.NotFound, (await app.SignedIn(Guid.CreateVersion7()).GetAsync(location)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.SignedIn(buyer).GetAsync($"/api/payments/{Guid.CreateVersion7()}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.Anonymous().GetAsync(location)).StatusCode);
+    }
+
+    [Fact]
     public async Task An_expired_order_is_refused_before_the_token_is_looked_at()
     {
         var buyer = Guid.CreateVersion7();

@@ -147,6 +147,30 @@ public sealed class StripeProviderTests(StripePaymentsApp app) : IClassFixture<S
     }
 
     [Fact]
+    public async Task When_the_answer_was_lost_and_the_buyer_never_came_back_the_cancelled_orders_money_is_found_and_refunded()
+    {
+        var buyer = Guid.CreateVersion7();
+        var order = await app.OrderedAsync(buyer, price: 30m);
+        app.Stripe.LoseNextConfirmation = true;
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await app.PayAsync(buyer, order.Id, "tok_visa")).StatusCode);
+        Assert.Equal(1, app.Stripe.ChargesFor(order.Id)); // Stripe took the money; payments does not know
+
+        // The reservation runs out and orders cancels the order: payments asks Stripe what became of the charge.
+        await app.Bus.PublishAsync(new OrderCancelled(order.Id, 1, new TicketRef(order.Ticket.Id)) { Reason = CancelReasons.Expired });
+        await Testing.Eventually.Until(() => app.WithDbAsync(db => db.Orders.Where(o => o.Id == order.Id).Select(o => o.ChargeCheckDueAt).SingleAsync()),
+            due => due is not null);
+        // The refund processor looks at least every 30 s (a rare case: nothing wakes it sooner).
+        app.Clock.Advance(TimeSpan.FromSeconds(31));
+
+        var refunded = await app.Bus.WaitForAsync<PaymentRefunded>(e => e.OrderId == order.Id, TimeSpan.FromSeconds(60));
+        Assert.Equal(3000L, refunded.Amount);
+        var intent = await IntentAsync(order.Id);
+        Assert.Single(app.Stripe.Requests, r => r.Path == "/v1/refunds" && r.Form["payment_intent"] == intent);
+        var listed = await PaymentsApp.Json(await app.SignedIn(buyer).GetAsync("/api/payments"));
+        Assert.Contains(listed.EnumerateArray(), p => p.GetProperty("orderId").GetString() == order.Id.ToString() && p.GetProperty("status").GetString() == "refunded");
+    }
+
+    [Fact]
     public async Task A_processing_payment_is_not_a_decline_and_completes_when_the_network_decides()
     {
         var buyer = Guid.CreateVersion7();

@@ -36,6 +36,7 @@ public sealed class StripeStub : IAsyncDisposable
         _app.MapGet("/v1/payment_intents/{id}", context => AnswerAsync(context, _ =>
             _intents.TryGetValue((string)context.Request.RouteValues["id"]!, out var intent) ? (200, intent.Json()) : Missing("payment_intent")));
         _app.MapPost("/v1/payment_intents/{id}/confirm", context => AnswerAsync(context, form => Confirm((string)context.Request.RouteValues["id"]!, form)));
+        _app.MapPost("/v1/payment_intents/{id}/cancel", context => AnswerAsync(context, _ => Cancel((string)context.Request.RouteValues["id"]!)));
         _app.MapPost("/v1/refunds", context => AnswerAsync(context, Refund));
         _app.StartAsync().GetAwaiter().GetResult();
         Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -138,6 +139,25 @@ public sealed class StripeStub : IAsyncDisposable
                 return ServerError();
             }
 
+            return (200, intent.Json());
+        }
+    }
+
+    private (int, string) Cancel(string id)
+    {
+        if (!_intents.TryGetValue(id, out var intent))
+        {
+            return Missing("payment_intent");
+        }
+
+        lock (intent)
+        {
+            if (intent.Status is "succeeded" or "processing")
+            {
+                return Invalid("payment_intent_unexpected_state", null, $"This PaymentIntent's status is {intent.Status}.");
+            }
+
+            intent.Status = "canceled";
             return (200, intent.Json());
         }
     }

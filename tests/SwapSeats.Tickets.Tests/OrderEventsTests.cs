@@ -169,4 +169,19 @@ public sealed class OrderEventsTests(TicketsApp app) : IClassFixture<TicketsApp>
         var updates = await app.Bus.PublishedAsync<TicketUpdated>(e => e.Id == ticket);
         Assert.Equal([1, 2], updates.Select(e => e.Version));
     }
+
+    [Fact]
+    public async Task A_ticket_withdrawn_while_its_buyer_was_paying_is_sold_to_that_buyer()
+    {
+        var (seller, ticket) = await ListedAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await app.SignedIn(seller).DeleteAsync($"/api/tickets/{ticket}")).StatusCode);
+        var order = Order(ticket);
+
+        // The order was placed (and paid) before orders heard of the withdrawal: its events arrive after it.
+        await app.Bus.PublishAsync(order);
+        await app.Bus.PublishAsync(new OrderCompleted(order.Id, 1, new TicketRef(ticket)));
+
+        var sold = await WaitForAsync(ticket, t => t.GetProperty("status").GetString() == "sold");
+        Assert.Equal(("sold", order.Id.ToString(), 2), State(sold)); // listed 0, withdrawn 1, sold 2
+    }
 }

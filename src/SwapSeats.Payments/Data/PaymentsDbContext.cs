@@ -30,6 +30,9 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
             order.Property(o => o.Price).HasColumnName("price").HasPrecision(9, 2);
             order.Property(o => o.Version).HasColumnName("version").IsConcurrencyToken();
             order.Property(o => o.ChargeReference).HasColumnName("charge_reference").HasMaxLength(255);
+            order.Property(o => o.ChargeCheckDueAt).HasColumnName("charge_check_due_at");
+            order.Property(o => o.ChargeChecks).HasColumnName("charge_checks");
+            order.HasIndex(o => o.ChargeCheckDueAt).HasFilter("charge_check_due_at IS NOT NULL").HasDatabaseName("ix_orders_charge_check_due");
         });
 
         modelBuilder.Entity<Payment>(payment =>

@@ -28,6 +28,22 @@ public sealed class Order
 
     public void ChargeOpened(string reference) => ChargeReference = reference;
 
+    /// <summary>
+    /// Set when a cancelled order has a charge but no recorded outcome (an attempt's answer was lost, or it was still
+    /// processing): the refund processor asks the provider then, records and refunds money that was taken.
+    /// </summary>
+    public DateTimeOffset? ChargeCheckDueAt { get; private set; }
+
+    public int ChargeChecks { get; private set; }
+
+    public void CheckChargeAt(DateTimeOffset at) => ChargeCheckDueAt = at;
+
+    public void ChargeChecked(DateTimeOffset? again)
+    {
+        ChargeChecks++;
+        ChargeCheckDueAt = again;
+    }
+
     public static Order Replicate(OrderCreated created) => new()
     {
         Id = created.Id,

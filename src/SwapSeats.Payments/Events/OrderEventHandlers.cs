@@ -44,6 +44,11 @@ public sealed class OrderCancelledHandler(PaymentsDbContext db, TimeProvider tim
         {
             db.Refunds.Add(Refund.For(paid, time.GetUtcNow()));
         }
+        else if (paid is null && order.ChargeReference is not null && !await db.Payments.AnyAsync(p => p.OrderId == @event.Id, cancellationToken))
+        {
+            // A charge was opened and no outcome recorded: an attempt's answer may have been lost with the money taken.
+            order.CheckChargeAt(time.GetUtcNow());
+        }
 
         return HandleResult.Applied;
     }

@@ -44,6 +44,13 @@ public interface IPaymentProvider
     /// <summary>Takes the money with the card token, or reports what an earlier attempt on the same charge did.</summary>
     Task<ChargeResult> ChargeAsync(ChargeRequest request, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// What became of the order's charge, without trying to take money (for a cancelled order whose last attempt's answer
+    /// was lost): <see cref="ChargeOutcome.Succeeded"/> (money taken), <see cref="ChargeOutcome.Pending"/>, or
+    /// <see cref="ChargeOutcome.Declined"/> for "no money taken" (and none will be).
+    /// </summary>
+    Task<ChargeResult> CheckAsync(string charge, CancellationToken cancellationToken);
+
     /// <returns>The provider's refund id.</returns>
     Task<string> RefundAsync(string chargeReference, long amount, string idempotencyKey, CancellationToken cancellationToken);
 }

@@ -74,6 +74,25 @@ public sealed partial class StripePaymentProvider(HttpClient http, IOptions<Paym
         };
     }
 
+    public async Task<ChargeResult> CheckAsync(string charge, CancellationToken cancellationToken)
+    {
+        var service = new PaymentIntentService(_client);
+        var intent = await CallAsync(() => service.GetAsync(charge, cancellationToken: cancellationToken), cancellationToken);
+        switch (intent.Status)
+        {
+            case "succeeded":
+                return new ChargeResult(ChargeOutcome.Succeeded, intent.Id);
+            case "processing":
+                return new ChargeResult(ChargeOutcome.Pending, intent.Id);
+            case "canceled":
+                return new ChargeResult(ChargeOutcome.Declined, "canceled");
+            default:
+                // Never paid: cancel it, so no later confirmation (from anywhere) can take money for a cancelled order.
+                await CallAsync(() => service.CancelAsync(charge, cancellationToken: cancellationToken), cancellationToken);
+                return new ChargeResult(ChargeOutcome.Declined, "canceled");
+        }
+    }
+
     public async Task<string> RefundAsync(string chargeReference, long amount, string idempotencyKey, CancellationToken cancellationToken)
     {
         // The refund processor gives each attempt its own key (a 5xx stored under one would replay); a refund whose answer

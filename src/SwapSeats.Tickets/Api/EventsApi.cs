@@ -219,9 +219,11 @@ internal static class Search
 
     public static string Contains(string text) => "%" + text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
 
-    /// <summary>The distinct words of a query, lower-cased.</summary>
+    public const int MaxWords = 10;
+
+    /// <summary>The distinct words of a query, lower-cased (at most <see cref="MaxWords"/>: the query is checked for it).</summary>
     public static string[] Words(string q) =>
-        q.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().Take(10).ToArray();
+        q.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct().ToArray();
 }
 
 /// <summary>Page size and the <c>Link</c> header, the same for every list.</summary>

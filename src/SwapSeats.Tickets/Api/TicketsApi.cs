@@ -70,7 +70,7 @@ public static class TicketsApi
         }
 
         // Every word, in any order, somewhere in the seat, the event's name or its venue (a trigram index serves LIKE).
-        foreach (var word in query.Search is { } search ? Search.Words(search) : [])
+        foreach (var word in query.Search is { } search ? SwapSeats.Tickets.Api.Search.Words(search) : [])
         {
             var pattern = Search.Contains(word);
             tickets = tickets.Where(t => EF.Functions.Like(t.SearchText, pattern, Search.Escape));
@@ -225,6 +225,11 @@ public sealed record ListQuery(string? Search, decimal? MinPrice, decimal? MaxPr
         }
 
         var pageSize = Paging.Limit(limit, errors);
+        if (q is not null && SwapSeats.Tickets.Api.Search.Words(q).Length > SwapSeats.Tickets.Api.Search.MaxWords)
+        {
+            errors.Add("q", $"q may have at most {SwapSeats.Tickets.Api.Search.MaxWords} words; every one of them must match.");
+        }
+
         Guid? eventFilter = null;
         if (eventId is not null)
         {

@@ -161,6 +161,16 @@ public sealed class Ticket
             return ReservationChange.AlreadyDone;
         }
 
+        if (Status == TicketStatuses.Withdrawn && OrderId is null)
+        {
+            // Withdrawn while its buyer was already paying (the withdrawal and the order crossed): the paid order wins, the
+            // buyer gets the ticket; otherwise the buyer would have paid for nothing and this event would wait for ever.
+            OrderId = orderId;
+            Status = TicketStatuses.Sold;
+            Version++;
+            return ReservationChange.Changed;
+        }
+
         if (OrderId != orderId || Status != TicketStatuses.Reserved)
         {
             // The reservation for this order has not arrived yet.

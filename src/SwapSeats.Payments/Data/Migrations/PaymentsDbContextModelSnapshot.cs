@@ -95,6 +95,14 @@ namespace SwapSeats.Payments.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<DateTimeOffset?>("ChargeCheckDueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("charge_check_due_at");
+
+                    b.Property<int>("ChargeChecks")
+                        .HasColumnType("integer")
+                        .HasColumnName("charge_checks");
+
                     b.Property<string>("ChargeReference")
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
@@ -125,6 +133,10 @@ namespace SwapSeats.Payments.Data.Migrations
                         .HasColumnName("version");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ChargeCheckDueAt")
+                        .HasDatabaseName("ix_orders_charge_check_due")
+                        .HasFilter("charge_check_due_at IS NOT NULL");
 
                     b.ToTable("orders", (string)null);
                 });

@@ -73,7 +73,23 @@ namespace SwapSeats.Tickets.Data.Migrations
                        now() + interval '30 days' + (row_number() OVER (ORDER BY t.id)) * interval '1 microsecond',
                        lower(t.title), 'to be announced', 'to be announced', t.user_id, t.created_at
                 FROM tickets t;
-                UPDATE tickets SET event_id = id, face_value = price, search_text = lower(title || ' ' || title || ' To be announced');
+                UPDATE tickets SET event_id = id, face_value = price, search_text = lower(title || ' ' || title || ' To be announced'),
+                                   version = version + 1;
+                """);
+
+            // ...and say so, like any change of a listing: a ticket.updated per listing (the next version) through the
+            // outbox, so the replicas in orders and payments learn each listing's event (and, with it, when it starts).
+            migrationBuilder.Sql("""
+                INSERT INTO outbox_messages (event_id, subject, payload, created_at)
+                SELECT x.message_id, 'ticket.updated', json_build_object(
+                           'id', x.id, 'title', x.title, 'price', x.price, 'userId', x.user_id, 'orderId', x.order_id,
+                           'status', x.status, 'version', x.version,
+                           'event', json_build_object('id', x.event_id, 'name', x.name, 'venue', x.venue, 'city', x.city, 'startsAt', x.starts_at),
+                           'faceValue', x.face_value, 'hasFile', false, 'eventId', x.message_id, 'occurredAt', now())::text,
+                       now()
+                FROM (SELECT gen_random_uuid() AS message_id, t.id, t.title, t.price, t.user_id, t.order_id, t.status, t.version,
+                             t.event_id, e.name, e.venue, e.city, e.starts_at, t.face_value
+                      FROM tickets t JOIN events e ON e.id = t.event_id ORDER BY t.id) x;
                 """);
 
             migrationBuilder.CreateIndex(
