@@ -1,16 +1,20 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using SwapSeats.ServiceDefaults;
+using SwapSeats.Testing;
 
 namespace SwapSeats.Messaging.Tests;
 
-/// <summary>The one shape of background work: rounds, waits, and the one backoff after failures.</summary>
+/// <summary>The one shape of background work: rounds, waits, and the one backoff after failures (on a clock the test moves).</summary>
 public sealed class WorkerTests
 {
-    private sealed class Flaky(int failFirst) : Worker(NullLogger.Instance, TimeProvider.System)
+    private sealed class Flaky(int failFirst, TimeProvider time) : Worker(NullLogger.Instance, time)
     {
-        public List<(DateTime At, bool Failed)> Rounds { get; } = [];
+        private int _rounds;
 
-        public TaskCompletionSource Finished { get; } = new();
+        public int Rounds => Volatile.Read(ref _rounds);
+
+        public TaskCompletionSource Finished { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         protected override TimeSpan FirstRetry => TimeSpan.FromMilliseconds(100);
 
@@ -18,14 +22,13 @@ public sealed class WorkerTests
 
         protected override Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
         {
-            var failed = Rounds.Count < failFirst;
-            Rounds.Add((DateTime.UtcNow, failed));
-            if (failed)
+            var round = Interlocked.Increment(ref _rounds);
+            if (round <= failFirst)
             {
                 throw new InvalidOperationException("round failed");
             }
 
-            if (Rounds.Count == failFirst + 3)
+            if (round == failFirst + 3)
             {
                 Finished.SetResult();
                 return Task.FromResult(Done);
@@ -38,22 +41,25 @@ public sealed class WorkerTests
     [Fact]
     public async Task Failed_rounds_are_retried_on_a_doubling_capped_backoff_and_the_worker_keeps_going_until_done()
     {
-        var worker = new Flaky(failFirst: 4);
-
+        var clock = new FakeTimeProvider();
+        var worker = new Flaky(failFirst: 4, clock);
         await worker.StartAsync(default);
-        await worker.Finished.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        await worker.StopAsync(default);
+        await Eventually.Until(() => Task.FromResult(worker.Rounds), r => r == 1);
 
-        Assert.Equal(7, worker.Rounds.Count);
-        Assert.Equal([true, true, true, true, false, false, false], worker.Rounds.Select(r => r.Failed));
-        var gaps = worker.Rounds.Zip(worker.Rounds.Skip(1), (a, b) => (b.At - a.At).TotalMilliseconds).ToList();
-        // After failures 1..4: 100 ms, then 150 (capped: doubling alone would give 200, 400, 800); no wait between
-        // successful rounds that ask for none. Upper bounds leave room for a busy machine, not for a missing cap.
-        Assert.InRange(gaps[0], 90, 400);
-        Assert.InRange(gaps[1], 140, 600);
-        Assert.InRange(gaps[2], 140, 600);
-        Assert.InRange(gaps[3], 140, 600);
-        Assert.InRange(gaps[4], 0, 200);
+        // After failures 1..4 the worker waits 100 ms, then 150 (capped: doubling alone would give 200, 400, 800).
+        foreach (var (round, expected) in new[] { (1, 100), (2, 150), (3, 150), (4, 150) })
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(expected - 1));
+            await Task.Delay(50); // room for a wrongly early round to show itself
+            Assert.Equal(round, worker.Rounds);
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+            await Eventually.Until(() => Task.FromResult(worker.Rounds), r => r > round, TimeSpan.FromSeconds(10), $"round {round + 1}");
+        }
+
+        // Successful rounds that ask for no wait follow at once, without the clock moving, until the worker is done.
+        await worker.Finished.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(7, worker.Rounds);
+        await worker.StopAsync(default);
         Assert.Equal(TimeSpan.FromMilliseconds(800), Backoff.Delay(3, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10)));
     }
 }
