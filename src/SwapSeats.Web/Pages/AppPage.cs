@@ -42,6 +42,27 @@ public abstract class AppPage(SwapSeatsApi api) : PageModel
         }
     }
 
+    /// <summary>
+    /// Reads a listing's price and face value as typed; each one that is not plainly a number gets its message next to
+    /// its field. False when either was refused (the API is then not called: nothing is guessed).
+    /// </summary>
+    protected bool TryReadMoney(string? priceText, string? faceValueText, out decimal price, out decimal faceValue)
+    {
+        var priceOk = PriceInput.TryParse(priceText, out price, out var priceError);
+        var faceOk = PriceInput.TryParse(faceValueText, out faceValue, out var faceError, "Face value");
+        if (!priceOk)
+        {
+            ModelState.AddModelError("Price", priceError!);
+        }
+
+        if (!faceOk)
+        {
+            ModelState.AddModelError("FaceValue", faceError!);
+        }
+
+        return priceOk && faceOk;
+    }
+
     /// <summary>A price to read: thousands separated, two decimals, the same in every culture (1,250.00).</summary>
     public static string Money(decimal amount) => amount.ToString("#,##0.00", CultureInfo.InvariantCulture);
 

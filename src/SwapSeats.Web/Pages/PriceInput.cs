@@ -12,26 +12,27 @@ public static partial class PriceInput
 {
     public const string Hint = "Dollars and cents with a dot, e.g. 12.50.";
 
-    public static bool TryParse(string? text, out decimal price, out string? error)
+    /// <param name="label">How the field is called in the message ("Price", "Face value").</param>
+    public static bool TryParse(string? text, out decimal price, out string? error, string label = "Price")
     {
         price = 0;
         error = null;
         var value = (text ?? "").Trim().TrimStart('$').Trim();
         if (value.Length == 0)
         {
-            error = "Price is required.";
+            error = $"{label} is required.";
             return false;
         }
 
         if (value.Contains(','))
         {
-            error = $"Write the price without commas: {Hint}";
+            error = $"Write the {label.ToLowerInvariant()} without commas: {Hint}";
             return false;
         }
 
         if (!Shape().IsMatch(value) || !decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out price))
         {
-            error = $"Price must be a number. {Hint}";
+            error = $"{label} must be a number. {Hint}";
             return false;
         }
 

@@ -39,19 +39,8 @@ public sealed class EditModel(SwapSeatsApi api) : AppPage(api)
             return SignInFirst();
         }
 
-        if (!PriceInput.TryParse(Price, out var price, out var priceError) | !PriceInput.TryParse(FaceValue, out var faceValue, out var faceError))
+        if (!TryReadMoney(Price, FaceValue, out var price, out var faceValue))
         {
-            // A price that is not plainly a number never reaches the API, and is never guessed at.
-            if (priceError is not null)
-            {
-                ModelState.AddModelError(nameof(Price), priceError);
-            }
-
-            if (faceError is not null)
-            {
-                ModelState.AddModelError(nameof(FaceValue), faceError.Replace("Price", "Face value"));
-            }
-
             return Page();
         }
 

@@ -45,21 +45,8 @@ public sealed class SellModel(SwapSeatsApi api) : AppPage(api)
             return SignInFirst();
         }
 
-        var priceOk = PriceInput.TryParse(Price, out var price, out var priceError);
-        var faceOk = PriceInput.TryParse(FaceValue, out var faceValue, out var faceError);
-        if (!priceOk || !faceOk)
+        if (!TryReadMoney(Price, FaceValue, out var price, out var faceValue))
         {
-            // A price that is not plainly a number never reaches the API, and is never guessed at.
-            if (!priceOk)
-            {
-                ModelState.AddModelError(nameof(Price), priceError!);
-            }
-
-            if (!faceOk)
-            {
-                ModelState.AddModelError(nameof(FaceValue), faceError!.Replace("Price", "Face value"));
-            }
-
             await LoadEventsAsync();
             return Page();
         }
