@@ -38,10 +38,25 @@ public sealed class WorkerTests
         }
     }
 
+    /// <summary>A fake clock that counts the timers made on it: the test moves time only once the worker is waiting.</summary>
+    private sealed class CountingClock : FakeTimeProvider
+    {
+        private int _timers;
+
+        public int Timers => Volatile.Read(ref _timers);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            Interlocked.Increment(ref _timers);
+            return timer;
+        }
+    }
+
     [Fact]
     public async Task Failed_rounds_are_retried_on_a_doubling_capped_backoff_and_the_worker_keeps_going_until_done()
     {
-        var clock = new FakeTimeProvider();
+        var clock = new CountingClock();
         var worker = new Flaky(failFirst: 4, clock);
         await worker.StartAsync(default);
         await Eventually.Until(() => Task.FromResult(worker.Rounds), r => r == 1);
@@ -49,6 +64,8 @@ public sealed class WorkerTests
         // After failures 1..4 the worker waits 100 ms, then 150 (capped: doubling alone would give 200, 400, 800).
         foreach (var (round, expected) in new[] { (1, 100), (2, 150), (3, 150), (4, 150) })
         {
+            // Failure n has started its n-th wait: moving the clock before that would move it under nobody's timer.
+            await Eventually.Until(() => Task.FromResult(clock.Timers), t => t >= round, TimeSpan.FromSeconds(10), $"wait {round}");
             clock.Advance(TimeSpan.FromMilliseconds(expected - 1));
             await Task.Delay(50); // room for a wrongly early round to show itself
             Assert.Equal(round, worker.Rounds);
