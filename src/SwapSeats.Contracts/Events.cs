@@ -53,6 +53,9 @@ public sealed record OrderCancelled(Guid Id, int Version, TicketRef Ticket) : In
 public sealed record OrderCompleted(Guid Id, int Version, TicketRef Ticket) : IntegrationEvent, IIntegrationEvent
 {
     public static string Subject => Subjects.OrderCompleted;
+
+    /// <summary>The buyer (null in events from before ticket delivery): who may download the ticket once it is sold.</summary>
+    public Guid? UserId { get; init; }
 }
 
 public sealed record ExpirationComplete(Guid OrderId) : IntegrationEvent, IIntegrationEvent

@@ -165,6 +165,19 @@ public static class Extensions
     private static async Task RejectOversizedBodies(HttpContext context, Func<Task> next)
     {
         var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (RequestLimits.IsTicketFileUpload(context.Request))
+        {
+            // Its endpoint reads the body only for the seller, and bounds it itself. The gateway, which cannot know
+            // the seller, lets the body through unlimited: the service refuses what is too large and stops reading.
+            if (sizeFeature is { IsReadOnly: false })
+            {
+                sizeFeature.MaxRequestBodySize = null;
+            }
+
+            await next();
+            return;
+        }
+
         if (context.Request.ContentLength > RequestLimits.MaxBodyBytes)
         {
             if (context.Request.ContentLength <= RequestLimits.DrainLimit && sizeFeature is { IsReadOnly: false })

@@ -123,5 +123,5 @@ public sealed class Order
 
     public OrderCancelled ToCancelledEvent() => new(Id, Version, new TicketRef(TicketId)) { Reason = CancelReason };
 
-    public OrderCompleted ToCompletedEvent() => new(Id, Version, new TicketRef(TicketId));
+    public OrderCompleted ToCompletedEvent() => new(Id, Version, new TicketRef(TicketId)) { UserId = UserId };
 }

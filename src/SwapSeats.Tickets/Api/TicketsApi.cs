@@ -37,9 +37,14 @@ public static class TicketsApi
         api.MapPost("/", Create).RequireAuthorization().Accepts<TicketRequest>("application/json");
         api.MapGet("/", List);
         api.MapGet("/mine", Mine).RequireAuthorization();
+        api.MapGet("/purchased", Purchased).RequireAuthorization();
         api.MapGet("/{id}", Show);
         api.MapPut("/{id}", Update).RequireAuthorization().Accepts<TicketRequest>("application/json");
         api.MapDelete("/{id}", Withdraw).RequireAuthorization();
+        api.MapPut("/{id}/file", AttachFile).RequireAuthorization()
+            .Accepts<byte[]>("application/pdf", "image/png", "image/jpeg").ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        api.MapGet("/{id}/file", Download).RequireAuthorization()
+            .Produces<byte[]>(contentType: "application/pdf", additionalContentTypes: ["image/png", "image/jpeg"]);
         return app;
     }
 
@@ -107,6 +112,66 @@ public static class TicketsApi
         var sellerId = user.RequiredUserId();
         var tickets = await db.Tickets.AsNoTracking().Include(t => t.Event).Where(t => t.UserId == sellerId).OrderByDescending(t => t.Id).ToListAsync(cancellationToken);
         return TypedResults.Ok(tickets.Select(TicketDto.From).ToList());
+    }
+
+    /// <summary>"My tickets": what the caller bought, newest purchase first.</summary>
+    public static async Task<Ok<List<TicketDto>>> Purchased(ClaimsPrincipal user, TicketsDbContext db, CancellationToken cancellationToken)
+    {
+        var buyerId = user.RequiredUserId();
+        var tickets = await db.Tickets.AsNoTracking().Include(t => t.Event)
+            .Where(t => t.BuyerId == buyerId && t.Status == TicketStatuses.Sold)
+            .OrderByDescending(t => t.SoldAt).ThenByDescending(t => t.Id).ToListAsync(cancellationToken);
+        return TypedResults.Ok(tickets.Select(TicketDto.From).ToList());
+    }
+
+    /// <summary>
+    /// The seller attaches the ticket itself. SPEC order: 401 → 404 → 403 → 415 → 413 → 400; the body is not read
+    /// before the caller is known to be the seller, and a refused body leaves nothing behind.
+    /// </summary>
+    public static async Task<NoContent> AttachFile(
+        string id, HttpContext context, ClaimsPrincipal user, TicketsDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var ticket = await FindAsync(db, id, cancellationToken);
+        if (ticket.UserId != user.RequiredUserId())
+        {
+            throw new ForbiddenException("Only the seller can attach the ticket's file");
+        }
+
+        var type = TicketFile.TypeOf(context.Request.ContentType) ?? throw new DomainException(
+            "The ticket file must be sent as application/pdf, image/png or image/jpeg.", StatusCodes.Status415UnsupportedMediaType);
+        var bytes = await RequestLimits.ReadBoundedAsync(context, TicketFile.MaxBytes);
+        var upload = TicketFile.Of(ticket.Id, type, bytes, time.GetUtcNow());
+        ticket.AttachFile();
+        if (await db.TicketFiles.FindAsync([ticket.Id], cancellationToken) is { } existing)
+        {
+            existing.Replace(upload);
+        }
+        else
+        {
+            db.TicketFiles.Add(upload);
+        }
+
+        db.Publish(ticket.ToUpdatedEvent());
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The file, to the seller and to the ticket's buyer once sold; anyone else learns nothing (404).</summary>
+    public static async Task<FileContentHttpResult> Download(
+        string id, HttpContext context, ClaimsPrincipal user, TicketsDbContext db, CancellationToken cancellationToken)
+    {
+        var ticket = await FindAsync(db, id, cancellationToken);
+        if (!ticket.MayDownload(user.RequiredUserId())
+            || await db.TicketFiles.AsNoTracking().SingleOrDefaultAsync(f => f.TicketId == ticket.Id, cancellationToken) is not { } file)
+        {
+            throw new NotFoundException("Ticket file");
+        }
+
+        // Never shown inline: an uploaded file can never run script in the marketplace's origin.
+        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{file.FileName}\"";
+        context.Response.Headers.CacheControl = "private, no-store";
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        return TypedResults.File(file.Content, file.ContentType);
     }
 
     public static async Task<Ok<TicketDto>> Show(string id, TicketsDbContext db, CancellationToken cancellationToken)

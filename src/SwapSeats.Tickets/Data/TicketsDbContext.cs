@@ -13,6 +13,8 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
 
     public DbSet<CancelledOrder> CancelledOrders => Set<CancelledOrder>();
 
+    public DbSet<TicketFile> TicketFiles => Set<TicketFile>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<Ticket>(ticket =>
@@ -29,6 +31,8 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
             ticket.Property(t => t.HasFile).HasColumnName("has_file");
             ticket.Property(t => t.UserId).HasColumnName("user_id");
             ticket.Property(t => t.OrderId).HasColumnName("order_id");
+            ticket.Property(t => t.BuyerId).HasColumnName("buyer_id");
+            ticket.Property(t => t.SoldAt).HasColumnName("sold_at");
             ticket.Property(t => t.Status).HasColumnName("status").HasMaxLength(16).IsRequired();
             // Optimistic concurrency: a write based on a stale read fails instead of overwriting.
             ticket.Property(t => t.Version).HasColumnName("version").IsConcurrencyToken();
@@ -39,6 +43,8 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
             // An event's listings, and its live count and from-price.
             ticket.HasIndex(t => new { t.EventId, t.Price }).HasFilter("status = 'available'").HasDatabaseName("ix_tickets_event_available_price");
             // Every word of a search, anywhere in the seat, event name or venue: LIKE '%word%' served by trigrams.
+            // "My tickets": what a buyer bought, newest purchase first.
+            ticket.HasIndex(t => new { t.BuyerId, t.SoldAt }).IsDescending(false, true).HasFilter("status = 'sold'").HasDatabaseName("ix_tickets_buyer_sold");
             ticket.HasIndex(t => t.SearchText).HasMethod("gin").HasOperators("gin_trgm_ops").HasDatabaseName("ix_tickets_search_trgm");
         });
         modelBuilder.HasPostgresExtension("pg_trgm");
@@ -60,6 +66,19 @@ public sealed class TicketsDbContext(DbContextOptions<TicketsDbContext> options)
             @event.HasIndex(e => new { e.NameKey, e.VenueKey, e.CityKey, e.StartsAt }).IsUnique().HasDatabaseName("ux_events_natural_key");
             // Upcoming events soonest first, keyset-paged by (starts_at, id).
             @event.HasIndex(e => new { e.StartsAt, e.Id }).HasDatabaseName("ix_events_starts_at");
+        });
+        modelBuilder.Entity<TicketFile>(file =>
+        {
+            // Apart from the listing rows: no list or change of a ticket reads these bytes.
+            file.ToTable("ticket_files");
+            file.HasKey(f => f.TicketId);
+            file.Property(f => f.TicketId).HasColumnName("ticket_id").ValueGeneratedNever();
+            file.HasOne<Ticket>().WithOne().HasForeignKey<TicketFile>(f => f.TicketId).OnDelete(DeleteBehavior.Cascade);
+            file.Property(f => f.ContentType).HasColumnName("content_type").HasMaxLength(32).IsRequired();
+            file.Property(f => f.Content).HasColumnName("content").IsRequired();
+            file.Property(f => f.Sha256).HasColumnName("sha256").HasMaxLength(32).IsRequired();
+            file.Property(f => f.UploadedAt).HasColumnName("uploaded_at");
+            file.Ignore(f => f.FileName);
         });
         modelBuilder.Entity<CancelledOrder>(order =>
         {

@@ -30,8 +30,14 @@ public sealed class Ticket
     /// <summary>Lower-cased seat, event name and venue: what the public search matches every word against (trigram index).</summary>
     public string SearchText { get; private set; } = "";
 
-    /// <summary>Whether the seller has attached the ticket itself (ticket files: not yet built, so always false).</summary>
+    /// <summary>Whether the seller has attached the ticket itself (the bytes live apart, in <see cref="TicketFile"/>).</summary>
     public bool HasFile { get; private set; }
+
+    /// <summary>Who holds the ticket (reserved) or bought it (sold): the one besides the seller who may download its file.</summary>
+    public Guid? BuyerId { get; private set; }
+
+    /// <summary>When it was sold: "My tickets" lists the newest purchase first.</summary>
+    public DateTimeOffset? SoldAt { get; private set; }
 
     /// <summary>The seller.</summary>
     public Guid UserId { get; private set; }
@@ -115,7 +121,30 @@ public sealed class Ticket
         return true;
     }
 
-    public ReservationChange Reserve(Guid orderId)
+    /// <summary>
+    /// The seller attaches the ticket itself: replaceable until the sale; a sold ticket may still receive its first file
+    /// (late delivery), never a replacement the buyer may already have downloaded.
+    /// </summary>
+    public void AttachFile()
+    {
+        if (Status == TicketStatuses.Withdrawn)
+        {
+            throw new DomainException("Cannot attach a file to a withdrawn ticket");
+        }
+
+        if (Status == TicketStatuses.Sold && HasFile)
+        {
+            throw new DomainException("Cannot replace the file of a sold ticket");
+        }
+
+        HasFile = true;
+        Version++;
+    }
+
+    /// <summary>Who may download the file: the seller always, the buyer once the ticket is sold to them.</summary>
+    public bool MayDownload(Guid userId) => userId == UserId || (Status == TicketStatuses.Sold && BuyerId == userId);
+
+    public ReservationChange Reserve(Guid orderId, Guid buyerId)
     {
         if (OrderId == orderId)
         {
@@ -135,6 +164,7 @@ public sealed class Ticket
         }
 
         OrderId = orderId;
+        BuyerId = buyerId;
         Status = TicketStatuses.Reserved;
         Version++;
         return ReservationChange.Changed;
@@ -149,12 +179,14 @@ public sealed class Ticket
         }
 
         OrderId = null;
+        BuyerId = null;
         Status = TicketStatuses.Available;
         Version++;
         return ReservationChange.Changed;
     }
 
-    public ReservationChange MarkSold(Guid orderId)
+    /// <param name="buyerId">The buyer as <c>order.completed</c> names them (null in older events: the reservation's buyer stands).</param>
+    public ReservationChange MarkSold(Guid orderId, Guid? buyerId, DateTimeOffset now)
     {
         if (OrderId == orderId && Status == TicketStatuses.Sold)
         {
@@ -166,7 +198,9 @@ public sealed class Ticket
             // Withdrawn while its buyer was already paying (the withdrawal and the order crossed): the paid order wins, the
             // buyer gets the ticket; otherwise the buyer would have paid for nothing and this event would wait for ever.
             OrderId = orderId;
+            BuyerId = buyerId;
             Status = TicketStatuses.Sold;
+            SoldAt = now;
             Version++;
             return ReservationChange.Changed;
         }
@@ -177,7 +211,9 @@ public sealed class Ticket
             return ReservationChange.NotYet;
         }
 
+        BuyerId = buyerId ?? BuyerId;
         Status = TicketStatuses.Sold;
+        SoldAt = now;
         Version++;
         return ReservationChange.Changed;
     }

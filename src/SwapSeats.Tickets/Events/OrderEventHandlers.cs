@@ -18,7 +18,7 @@ public sealed class OrderCreatedHandler(TicketsDbContext db) : IEventHandler<Ord
             return HandleResult.Ignored;
         }
 
-        return await TicketChange.ApplyAsync(db, @event.Ticket.Id, ticket => ticket.Reserve(@event.Id), cancellationToken);
+        return await TicketChange.ApplyAsync(db, @event.Ticket.Id, ticket => ticket.Reserve(@event.Id, @event.UserId), cancellationToken);
     }
 }
 
@@ -41,10 +41,10 @@ public sealed class OrderCancelledHandler(TicketsDbContext db, TimeProvider time
 }
 
 /// <summary>A completed (paid) order sells its ticket.</summary>
-public sealed class OrderCompletedHandler(TicketsDbContext db) : IEventHandler<OrderCompleted>
+public sealed class OrderCompletedHandler(TicketsDbContext db, TimeProvider time) : IEventHandler<OrderCompleted>
 {
     public Task<HandleResult> HandleAsync(OrderCompleted @event, CancellationToken cancellationToken) =>
-        TicketChange.ApplyAsync(db, @event.Ticket.Id, ticket => ticket.MarkSold(@event.Id), cancellationToken);
+        TicketChange.ApplyAsync(db, @event.Ticket.Id, ticket => ticket.MarkSold(@event.Id, @event.UserId, time.GetUtcNow()), cancellationToken);
 }
 
 internal static class TicketChange

@@ -181,6 +181,10 @@ namespace SwapSeats.Tickets.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<Guid?>("BuyerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("buyer_id");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -211,6 +215,10 @@ namespace SwapSeats.Tickets.Data.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("search_text");
+
+                    b.Property<DateTimeOffset?>("SoldAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sold_at");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -246,6 +254,11 @@ namespace SwapSeats.Tickets.Data.Migrations
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("SearchText"), "gin");
                     NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("SearchText"), new[] { "gin_trgm_ops" });
 
+                    b.HasIndex("BuyerId", "SoldAt")
+                        .IsDescending(false, true)
+                        .HasDatabaseName("ix_tickets_buyer_sold")
+                        .HasFilter("status = 'sold'");
+
                     b.HasIndex("EventId", "Price")
                         .HasDatabaseName("ix_tickets_event_available_price")
                         .HasFilter("status = 'available'");
@@ -257,6 +270,38 @@ namespace SwapSeats.Tickets.Data.Migrations
                     b.ToTable("tickets", (string)null);
                 });
 
+            modelBuilder.Entity("SwapSeats.Tickets.Domain.TicketFile", b =>
+                {
+                    b.Property<Guid>("TicketId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("ticket_id");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("content_type");
+
+                    b.Property<byte[]>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea")
+                        .HasColumnName("sha256");
+
+                    b.Property<DateTimeOffset>("UploadedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("uploaded_at");
+
+                    b.HasKey("TicketId");
+
+                    b.ToTable("ticket_files", (string)null);
+                });
+
             modelBuilder.Entity("SwapSeats.Tickets.Domain.Ticket", b =>
                 {
                     b.HasOne("SwapSeats.Tickets.Domain.Event", "Event")
@@ -266,6 +311,15 @@ namespace SwapSeats.Tickets.Data.Migrations
                         .IsRequired();
 
                     b.Navigation("Event");
+                });
+
+            modelBuilder.Entity("SwapSeats.Tickets.Domain.TicketFile", b =>
+                {
+                    b.HasOne("SwapSeats.Tickets.Domain.Ticket", null)
+                        .WithOne()
+                        .HasForeignKey("SwapSeats.Tickets.Domain.TicketFile", "TicketId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 #pragma warning restore 612, 618
         }
