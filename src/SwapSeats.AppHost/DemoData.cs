@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 
 namespace SwapSeats.AppHost;
@@ -72,11 +75,51 @@ public static class DemoData
             var eventId = (await created.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetString();
             foreach (var (seat, price, faceValue) in seats)
             {
-                (await http.PostAsJsonAsync("/api/tickets", new { eventId, title = seat, price, faceValue }, cancellationToken)).EnsureSuccessStatusCode();
+                var listed = await http.PostAsJsonAsync("/api/tickets", new { eventId, title = seat, price, faceValue }, cancellationToken);
+                listed.EnsureSuccessStatusCode();
+                var ticketId = (await listed.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetString();
+                // Each demo listing carries its ticket, so a demo purchase ends with a download.
+                using var file = new ByteArrayContent(TicketPdf(name, venue, city, startsAt, seat));
+                file.Headers.ContentType = new MediaTypeHeaderValue("application/pdf");
+                (await http.PutAsync($"/api/tickets/{ticketId}/file", file, cancellationToken)).EnsureSuccessStatusCode();
             }
         }
 
         return DemoOutcome.Seeded;
+    }
+
+    /// <summary>A one-page PDF that says what the ticket is for (Helvetica, ASCII), valid enough for any viewer.</summary>
+    public static byte[] TicketPdf(string name, string venue, string city, DateTimeOffset startsAt, string seat)
+    {
+        static string Text(string value) => new string(value.Select(c => c is >= ' ' and <= '~' ? c : '?').ToArray())
+            .Replace(@"\", @"\\").Replace("(", @"\(").Replace(")", @"\)");
+        var lines = new[] { "SwapSeats demo ticket", name, $"{venue}, {city}", startsAt.UtcDateTime.ToString("ddd d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture), seat };
+        var content = "BT /F1 16 Tf 30 160 Td " + string.Join(" 0 -26 Td ", lines.Select(l => $"({Text(l)}) Tj")) + " ET";
+        string[] objects =
+        [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 480 200] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+            $"<< /Length {content.Length} >>\nstream\n{content}\nendstream",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        ];
+        var pdf = new StringBuilder("%PDF-1.4\n");
+        var offsets = new List<int>();
+        for (var i = 0; i < objects.Length; i++)
+        {
+            offsets.Add(pdf.Length);
+            pdf.Append(CultureInfo.InvariantCulture, $"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
+        }
+
+        var xref = pdf.Length;
+        pdf.Append(CultureInfo.InvariantCulture, $"xref\n0 {objects.Length + 1}\n0000000000 65535 f \n");
+        foreach (var offset in offsets)
+        {
+            pdf.Append(CultureInfo.InvariantCulture, $"{offset:D10} 00000 n \n");
+        }
+
+        pdf.Append(CultureInfo.InvariantCulture, $"trailer\n<< /Size {objects.Length + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
+        return Encoding.ASCII.GetBytes(pdf.ToString());
     }
 
     private static async Task<string?> TitleAsync(HttpResponseMessage response, CancellationToken cancellationToken)

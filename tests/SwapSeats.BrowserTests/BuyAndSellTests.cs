@@ -17,13 +17,18 @@ public sealed class BuyAndSellTests(BrowserSystem system)
     }
 
     /// <summary>Lists a seat for a new event of its own (named after the seat), at face value.</summary>
-    private static async Task<string> ListAsync(IPage seller, string title, string price)
+    private static async Task<string> ListAsync(IPage seller, string title, string price, FilePayload? file = null)
     {
         await seller.GotoAsync("/sell");
         await FillNewEventAsync(seller, $"Event for {title[..Math.Min(40, title.Length)]}");
         await seller.GetByLabel("Seat").FillAsync(title);
         await seller.GetByLabel("Face value (USD)").FillAsync(price);
         await seller.GetByLabel("Price (USD)").FillAsync(price);
+        if (file is not null)
+        {
+            await seller.GetByLabel("Ticket file").SetInputFilesAsync(file);
+        }
+
         await seller.GetByRole(AriaRole.Button, new() { Name = "List ticket" }).ClickAsync();
         await Expect(seller.GetByRole(AriaRole.Heading, new() { Name = title })).ToBeVisibleAsync();
         return seller.Url;
@@ -85,6 +90,87 @@ public sealed class BuyAndSellTests(BrowserSystem system)
         await BrowserSystem.ScreenshotAsync(seller, "sell-2-my-listings");
         await seller.GotoAsync(ticketUrl);
         await Expect(seller.GetByRole(AriaRole.Link, new() { Name = "Edit" })).ToHaveCountAsync(0);
+    }
+
+    private static FilePayload Pdf(string name = "ticket.pdf") =>
+        new() { Name = name, MimeType = "application/pdf", Buffer = System.Text.Encoding.ASCII.GetBytes($"%PDF-1.4\n% {Guid.NewGuid()}\n%%EOF\n") };
+
+    private static async Task PayAsync(IPage buyer, string price)
+    {
+        await buyer.GetByLabel("Card number").FillAsync("4242 4242 4242 4242");
+        await buyer.GetByRole(AriaRole.Button, new() { Name = $"Pay ${price}" }).ClickAsync();
+        await ExpectEventuallyAsync(buyer, "order-status", "complete");
+    }
+
+    /// <summary>Downloads the ticket from "My tickets" (Playwright's download API) and returns its bytes.</summary>
+    private static async Task<byte[]> DownloadFromMyTicketsAsync(IPage buyer, string title)
+    {
+        await buyer.GotoAsync("/tickets/purchased");
+        var download = await buyer.RunAndWaitForDownloadAsync(() =>
+            buyer.GetByRole(AriaRole.Link, new() { Name = $"Download the ticket for {title}" }).ClickAsync());
+        Assert.Matches(@"^ticket-[0-9a-f-]{36}\.pdf$", download.SuggestedFilename);
+        return await File.ReadAllBytesAsync(await download.PathAsync());
+    }
+
+    [Fact]
+    public async Task The_buyer_downloads_the_ticket_from_my_tickets_after_paying()
+    {
+        var title = $"Cup final {Guid.NewGuid():N}"[..20];
+        var file = Pdf();
+        var seller = await system.NewPersonAsync();
+        await SignUpAsync(seller, "seller");
+        await ListAsync(seller, title, "30", file);
+
+        var buyer = await system.NewPersonAsync();
+        await SignUpAsync(buyer, "buyer");
+        await FindAndPurchaseAsync(buyer, title, "deliver");
+        await PayAsync(buyer, "30.00");
+        // The paid order leads to the ticket.
+        await buyer.GetByTestId("my-tickets-link").ClickAsync();
+        await Expect(buyer.GetByRole(AriaRole.Heading, new() { Name = "My tickets" })).ToBeVisibleAsync();
+        await BrowserSystem.ScreenshotAsync(buyer, "deliver-4-my-tickets");
+        Assert.Equal(file.Buffer, await DownloadFromMyTicketsAsync(buyer, title));
+    }
+
+    [Fact]
+    public async Task The_seller_attaches_a_file_to_a_sold_ticket_that_had_none_and_the_buyer_then_gets_it()
+    {
+        var title = $"Late file {Guid.NewGuid():N}"[..20];
+        var seller = await system.NewPersonAsync();
+        await SignUpAsync(seller, "seller");
+        await ListAsync(seller, title, "22");
+
+        var buyer = await system.NewPersonAsync();
+        await SignUpAsync(buyer, "buyer");
+        await FindAndPurchaseAsync(buyer, title, "late");
+        await PayAsync(buyer, "22.00");
+        await buyer.GotoAsync("/tickets/purchased");
+        await Expect(buyer.GetByRole(AriaRole.Row, new() { Name = title })).ToContainTextAsync("The seller has not attached it yet");
+
+        await BrowserSystem.EventuallyAsync(async () =>
+        {
+            await seller.GotoAsync("/tickets/mine");
+            await Expect(seller.GetByRole(AriaRole.Row, new() { Name = title }).GetByTestId("needs-file")).ToBeVisibleAsync(new() { Timeout = 500 });
+        });
+        await BrowserSystem.ScreenshotAsync(seller, "late-1-needs-file");
+        var row = seller.GetByRole(AriaRole.Row, new() { Name = title });
+        // A page that is not a PDF, named like one: refused with the reason, nothing attached.
+        await row.GetByLabel($"Ticket file for {title}").SetInputFilesAsync(new FilePayload
+        {
+            Name = "ticket.pdf", MimeType = "application/pdf", Buffer = "<html><script>alert(1)</script></html>"u8.ToArray(),
+        });
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Attach the file for {title}" }).ClickAsync();
+        await Expect(seller.Locator(".errors")).ToContainTextAsync("The file does not match its type");
+
+        var file = Pdf();
+        row = seller.GetByRole(AriaRole.Row, new() { Name = title });
+        await row.GetByLabel($"Ticket file for {title}").SetInputFilesAsync(file);
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Attach the file for {title}" }).ClickAsync();
+        await Expect(seller.GetByRole(AriaRole.Status)).ToContainTextAsync("attached");
+        await Expect(seller.GetByRole(AriaRole.Row, new() { Name = title }).GetByTestId("has-file")).ToBeVisibleAsync();
+        await BrowserSystem.ScreenshotAsync(seller, "late-2-attached");
+
+        Assert.Equal(file.Buffer, await DownloadFromMyTicketsAsync(buyer, title));
     }
 
     [Fact]

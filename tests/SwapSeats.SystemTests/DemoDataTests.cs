@@ -22,5 +22,13 @@ public sealed class DemoDataTests(SwapSeatsSystem system)
         var mine = await seller.GetFromJsonAsync<JsonElement>("/api/tickets/mine");
         Assert.Equal(DemoData.SeatTitles.Order(),
             mine.EnumerateArray().Select(t => t.GetProperty("title").GetString()).Order());
+        // Every demo listing carries its ticket: a PDF that names the seat.
+        Assert.All(mine.EnumerateArray(), t => Assert.True(t.GetProperty("hasFile").GetBoolean()));
+        var first = mine.EnumerateArray().First();
+        var file = await seller.GetByteArrayAsync($"/api/tickets/{first.GetProperty("id").GetString()}/file");
+        var text = System.Text.Encoding.ASCII.GetString(file);
+        Assert.StartsWith("%PDF-1.4", text);
+        Assert.Contains(first.GetProperty("title").GetString()!, text);
+        Assert.EndsWith("%%EOF\n", text);
     }
 }

@@ -46,6 +46,19 @@ public sealed class SwapSeatsApi(IHttpClientFactory clients, IHttpContextAccesso
 
     public Task<ApiResult<List<TicketView>>> MyTicketsAsync() => SendAsync<List<TicketView>>("tickets", HttpMethod.Get, "/api/tickets/mine");
 
+    public Task<ApiResult<List<TicketView>>> PurchasedAsync() => SendAsync<List<TicketView>>("tickets", HttpMethod.Get, "/api/tickets/purchased");
+
+    /// <summary>Sends the ticket file to tickets as it is read from the upload (nothing is copied into memory here).</summary>
+    public async Task<ApiResult<object>> AttachFileAsync(string id, Stream file, string contentType, long length)
+    {
+        using var request = Request(HttpMethod.Put, $"/api/tickets/{Uri.EscapeDataString(id)}/file", null);
+        request.Content = new StreamContent(file);
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        request.Content.Headers.ContentLength = length;
+        using var response = await clients.CreateClient("tickets").SendAsync(request, Aborted);
+        return await ReadAsync<object>(response);
+    }
+
     public Task<ApiResult<TicketView>> TicketAsync(string id) => SendAsync<TicketView>("tickets", HttpMethod.Get, $"/api/tickets/{Uri.EscapeDataString(id)}");
 
     public Task<ApiResult<List<EventView>>> EventsAsync(string query) => SendAsync<List<EventView>>("tickets", HttpMethod.Get, "/api/events" + query);

@@ -3,6 +3,8 @@ using SwapSeats.Web.Api;
 
 namespace SwapSeats.Web.Pages.Tickets;
 
+[RequestSizeLimit(TicketFileUpload.PageBodyLimit)]
+[RequestFormLimits(MultipartBodyLengthLimit = TicketFileUpload.PageBodyLimit)]
 public sealed class MineModel(SwapSeatsApi api) : AppPage(api)
 {
     public List<TicketView> Tickets { get; private set; } = [];
@@ -39,6 +41,32 @@ public sealed class MineModel(SwapSeatsApi api) : AppPage(api)
         }
 
         Notice = "Withdrawn: the ticket is no longer for sale.";
+        return RedirectToPage();
+    }
+
+    /// <summary>Attaches (or, before the sale, replaces) the ticket's file.</summary>
+    public async Task<IActionResult> OnPostFileAsync(string id, IFormFile? file)
+    {
+        if (!SignedIn)
+        {
+            return SignInFirst();
+        }
+
+        var problem = file is null ? "Choose the ticket's file first." : TicketFileUpload.Problem(file);
+        if (problem is null)
+        {
+            await using var stream = file!.OpenReadStream();
+            var result = await Api.AttachFileAsync(id, stream, file.ContentType, file.Length);
+            problem = result.Problem?.Detail;
+        }
+
+        if (problem is not null)
+        {
+            ModelState.AddModelError("", problem);
+            return await OnGetAsync();
+        }
+
+        Notice = "The ticket's file is attached.";
         return RedirectToPage();
     }
 }

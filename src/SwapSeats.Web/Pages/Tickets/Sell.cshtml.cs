@@ -6,6 +6,8 @@ using SwapSeats.Web.Api;
 namespace SwapSeats.Web.Pages.Tickets;
 
 /// <summary>Selling: pick the event (or create it), then the seat, its face value and the asking price (at most the face value).</summary>
+[RequestSizeLimit(TicketFileUpload.PageBodyLimit)]
+[RequestFormLimits(MultipartBodyLengthLimit = TicketFileUpload.PageBodyLimit)]
 public sealed class SellModel(SwapSeatsApi api) : AppPage(api)
 {
     /// <summary>An existing event; empty when the seller creates one below.</summary>
@@ -24,6 +26,9 @@ public sealed class SellModel(SwapSeatsApi api) : AppPage(api)
     [BindProperty, Display(Name = "Face value (USD)")] public string? FaceValue { get; set; }
 
     [BindProperty, Display(Name = "Price (USD)")] public string? Price { get; set; }
+
+    /// <summary>The ticket itself, optional at listing time.</summary>
+    [BindProperty, Display(Name = "Ticket file")] public IFormFile? TicketFile { get; set; }
 
     public List<EventView> Events { get; private set; } = [];
 
@@ -45,7 +50,13 @@ public sealed class SellModel(SwapSeatsApi api) : AppPage(api)
             return SignInFirst();
         }
 
-        if (!TryReadMoney(Price, FaceValue, out var price, out var faceValue))
+        var fileProblem = TicketFile is { } chosen ? TicketFileUpload.Problem(chosen) : null;
+        if (fileProblem is not null)
+        {
+            ModelState.AddModelError(nameof(TicketFile), fileProblem);
+        }
+
+        if (!TryReadMoney(Price, FaceValue, out var price, out var faceValue) || fileProblem is not null)
         {
             await LoadEventsAsync();
             return Page();
@@ -77,8 +88,21 @@ public sealed class SellModel(SwapSeatsApi api) : AppPage(api)
             return Page();
         }
 
-        Notice = "Your ticket is listed.";
-        return Redirect($"/tickets/{result.Value!.Id}");
+        var ticketId = result.Value!.Id.ToString();
+        if (TicketFile is { } file)
+        {
+            await using var stream = file.OpenReadStream();
+            var attached = await Api.AttachFileAsync(ticketId, stream, file.ContentType, file.Length);
+            if (attached.Problem is { } fileRefused)
+            {
+                // The listing stands; the seller attaches a right file from My listings.
+                Notice = $"Your ticket is listed, but its file was not attached: {fileRefused.Detail} Attach it from My listings.";
+                return Redirect("/tickets/mine");
+            }
+        }
+
+        Notice = TicketFile is null ? "Your ticket is listed. Attach its file from My listings before the event." : "Your ticket is listed, with its file.";
+        return Redirect($"/tickets/{ticketId}");
     }
 
     private async Task LoadEventsAsync() => Events = (await Api.EventsAsync("?limit=200")).Value ?? [];
