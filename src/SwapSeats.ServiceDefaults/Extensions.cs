@@ -159,16 +159,14 @@ public static class Extensions
             : next();
 
     // Kestrel enforces the limit while the body streams in; a declared Content-Length over the limit is refused at once,
-    // before any work, and the same way on every server (the test server has no Kestrel limits). A body of up to
-    // DrainLimit is read and dropped first: a server that answers before the client has finished sending closes the
-    // connection under it, and many clients then report a broken connection instead of the 413.
+    // before any work, and the same way on every server (the test server has no Kestrel limits).
     private static async Task RejectOversizedBodies(HttpContext context, Func<Task> next)
     {
         var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
-        if (RequestLimits.IsTicketFileUpload(context.Request))
+        if (RequestLimits.CarriesTicketFile(context.Request))
         {
-            // Its endpoint reads the body only for the seller, and bounds it itself. The gateway, which cannot know
-            // the seller, lets the body through unlimited: the service refuses what is too large and stops reading.
+            // Its endpoint (or page) bounds the body itself, the API only once it knows the caller is the seller. The
+            // gateway, which knows neither, lets it through: the service behind refuses what is too large and stops.
             if (sizeFeature is { IsReadOnly: false })
             {
                 sizeFeature.MaxRequestBodySize = null;
@@ -178,14 +176,8 @@ public static class Extensions
             return;
         }
 
-        if (context.Request.ContentLength > RequestLimits.MaxBodyBytes)
+        if (await RequestLimits.DeclaredOverAsync(context, RequestLimits.MaxBodyBytes))
         {
-            if (context.Request.ContentLength <= RequestLimits.DrainLimit && sizeFeature is { IsReadOnly: false })
-            {
-                sizeFeature.MaxRequestBodySize = RequestLimits.DrainLimit;
-                await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
-            }
-
             throw new BadHttpRequestException("Request body too large.", StatusCodes.Status413PayloadTooLarge);
         }
 

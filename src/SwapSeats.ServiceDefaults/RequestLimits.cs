@@ -12,16 +12,27 @@ public static class RequestLimits
     /// <summary>The ticket-file upload (<c>PUT /api/tickets/{id}/file</c>), the one route allowed a bigger body.</summary>
     public const long MaxTicketFileBytes = 2 * 1024 * 1024;
 
+    /// <summary>A web page that takes the ticket file as a form (sell, my listings): the file's limit and room for the fields.</summary>
+    public const long MaxTicketFilePageBytes = MaxTicketFileBytes + 256 * 1024;
+
+    /// <summary>The web UI's pages that post a ticket file (multipart forms).</summary>
+    public static readonly string[] TicketFilePages = ["/sell", "/tickets/mine"];
+
     /// <summary>
-    /// The ticket-file upload, recognised before routing (by the gateway too): its endpoint checks the session, the
-    /// ticket and the seller before it looks at the body (SPEC: 401 → 404 → 403 → 415 → 413), so the 64 KiB limit and
-    /// the early 413 do not apply to it; <see cref="ReadBoundedAsync"/> enforces its own limit as the body streams.
+    /// A request that carries a ticket file, recognised before routing (by the gateway too): the API route
+    /// (<c>PUT /api/tickets/{id}/file</c>), whose endpoint checks the session, the ticket and the seller before it looks
+    /// at the body (SPEC: 401 → 404 → 403 → 415 → 413) and bounds it with <see cref="ReadBoundedAsync"/>; and the web
+    /// pages of <see cref="TicketFilePages"/>, which bound theirs with <see cref="MaxTicketFilePageBytes"/>. The 64 KiB
+    /// limit and the early 413 do not apply to them.
     /// </summary>
-    public static bool IsTicketFileUpload(HttpRequest request) =>
-        HttpMethods.IsPut(request.Method) && request.Path.Value is { } path
-        && path.StartsWith("/api/tickets/", StringComparison.OrdinalIgnoreCase)
-        && path.TrimEnd('/').EndsWith("/file", StringComparison.OrdinalIgnoreCase)
-        && path.TrimEnd('/').Count(c => c == '/') == 4;
+    public static bool CarriesTicketFile(HttpRequest request)
+    {
+        var path = request.Path.Value?.TrimEnd('/') ?? "";
+        return HttpMethods.IsPut(request.Method)
+            ? path.StartsWith("/api/tickets/", StringComparison.OrdinalIgnoreCase) && path.EndsWith("/file", StringComparison.OrdinalIgnoreCase)
+              && path.Count(c => c == '/') == 4
+            : HttpMethods.IsPost(request.Method) && TicketFilePages.Contains(path, StringComparer.OrdinalIgnoreCase);
+    }
 
     /// <summary>
     /// Reads the whole body if it is at most <paramref name="limit"/> bytes; otherwise a 413 problem, after reading and
@@ -36,13 +47,8 @@ public static class RequestLimits
             sizeFeature.MaxRequestBodySize = limit + DrainLimit;
         }
 
-        if (context.Request.ContentLength > limit)
+        if (await DeclaredOverAsync(context, limit))
         {
-            if (context.Request.ContentLength <= limit + DrainLimit)
-            {
-                await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
-            }
-
             throw tooLarge;
         }
 
@@ -61,6 +67,31 @@ public static class RequestLimits
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Whether the request declares a body over <paramref name="limit"/>. Such a body is then read and dropped first when
+    /// it is at most <see cref="DrainLimit"/> over: a server that answers before the client has finished sending closes
+    /// the connection under it, and many clients (browsers among them) then report a broken connection, not the 413.
+    /// </summary>
+    public static async Task<bool> DeclaredOverAsync(HttpContext context, long limit)
+    {
+        if (context.Request.ContentLength is not { } declared || declared <= limit)
+        {
+            return false;
+        }
+
+        if (declared <= limit + DrainLimit)
+        {
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+            {
+                sizeFeature.MaxRequestBodySize = limit + DrainLimit;
+            }
+
+            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+        }
+
+        return true;
     }
 
     private static async Task DrainAsync(Stream body, long budget, CancellationToken cancellationToken)

@@ -40,6 +40,18 @@ app.Use(async (context, next) =>
     context.Response.Headers["Referrer-Policy"] = "same-origin";
     await next();
 });
+// A ticket file posted to a page over the page's limit: answered 413 (the error page says why) before any form is
+// read; what slips past an honest Content-Length is cut off by the pages' RequestSizeLimit.
+app.Use(async (context, next) =>
+{
+    if (RequestLimits.CarriesTicketFile(context.Request) && await RequestLimits.DeclaredOverAsync(context, RequestLimits.MaxTicketFilePageBytes))
+    {
+        context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+        return;
+    }
+
+    await next();
+});
 app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();

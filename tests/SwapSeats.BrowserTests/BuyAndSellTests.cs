@@ -154,6 +154,28 @@ public sealed class BuyAndSellTests(BrowserSystem system)
         });
         await BrowserSystem.ScreenshotAsync(seller, "late-1-needs-file");
         var row = seller.GetByRole(AriaRole.Row, new() { Name = title });
+        var input = row.GetByLabel($"Ticket file for {title}");
+        var tooLarge = new FilePayload { Name = "big.pdf", MimeType = "application/pdf", Buffer = "%PDF-"u8.ToArray().Concat(new byte[2 * 1024 * 1024]).ToArray() };
+        // Over 2 MiB: the browser refuses to send it, and says why.
+        await input.SetInputFilesAsync(tooLarge);
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Attach the file for {title}" }).ClickAsync();
+        Assert.Contains("larger than 2 MiB", await input.EvaluateAsync<string>("e => e.validationMessage"));
+        // Without the page's script the server refuses it the same way.
+        await input.EvaluateAsync("e => { e.removeAttribute('data-max-bytes'); e.setCustomValidity(''); }");
+        await input.SetInputFilesAsync(tooLarge);
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Attach the file for {title}" }).ClickAsync();
+        await Expect(seller.Locator(".errors")).ToContainTextAsync("The file is larger than 2 MiB");
+        // Far over the page's limit: the upload is cut off, and the page still says why in words.
+        row = seller.GetByRole(AriaRole.Row, new() { Name = title });
+        input = row.GetByLabel($"Ticket file for {title}");
+        await input.EvaluateAsync("e => e.removeAttribute('data-max-bytes')");
+        await input.SetInputFilesAsync(new FilePayload { Name = "huge.pdf", MimeType = "application/pdf", Buffer = "%PDF-"u8.ToArray().Concat(new byte[3 * 1024 * 1024]).ToArray() });
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Attach the file for {title}" }).ClickAsync();
+        await Expect(seller.Locator("main")).ToContainTextAsync("at most 2 MiB");
+        await BrowserSystem.ScreenshotAsync(seller, "late-1b-too-large");
+        await seller.GotoAsync("/tickets/mine");
+
+        row = seller.GetByRole(AriaRole.Row, new() { Name = title });
         // A page that is not a PDF, named like one: refused with the reason, nothing attached.
         await row.GetByLabel($"Ticket file for {title}").SetInputFilesAsync(new FilePayload
         {

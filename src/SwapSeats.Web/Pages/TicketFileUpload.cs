@@ -10,7 +10,7 @@ namespace SwapSeats.Web.Pages;
 public static class TicketFileUpload
 {
     /// <summary>What the browser may post to a page with a file: the file's limit and room for the other fields.</summary>
-    public const long PageBodyLimit = RequestLimits.MaxTicketFileBytes + 256 * 1024;
+    public const long PageBodyLimit = RequestLimits.MaxTicketFilePageBytes;
 
     public const string Accept = "application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg";
 
