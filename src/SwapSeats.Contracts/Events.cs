@@ -78,4 +78,13 @@ public sealed record PaymentFailed(Guid OrderId, string Reason) : IntegrationEve
 public sealed record PaymentRefunded(Guid Id, Guid OrderId, long Amount, string Currency) : IntegrationEvent, IIntegrationEvent
 {
     public static string Subject => Subjects.PaymentRefunded;
+
+    /// <summary><c>orderCancelled</c> or <c>notDelivered</c> (null in events from before reasons were carried).</summary>
+    public string? Reason { get; init; }
+}
+
+/// <summary>The seller's money for a sale left escrow. Amount in minor units, like every amount on the bus.</summary>
+public sealed record PayoutPaid(Guid Id, Guid SellerId, Guid OrderId, long Amount, string Currency) : IntegrationEvent, IIntegrationEvent
+{
+    public static string Subject => Subjects.PayoutPaid;
 }

@@ -12,11 +12,12 @@ public static class Subjects
     public const string PaymentCreated = "payment.created";
     public const string PaymentFailed = "payment.failed";
     public const string PaymentRefunded = "payment.refunded";
+    public const string PayoutPaid = "payout.paid";
 
     /// <summary>The stream that holds every integration event.</summary>
     public const string EventStream = "SWAPSEATS";
 
-    public static readonly string[] EventStreamSubjects = ["ticket.>", "order.>", "expiration.>", "payment.>"];
+    public static readonly string[] EventStreamSubjects = ["ticket.>", "order.>", "expiration.>", "payment.>", "payout.>"];
 
     /// <summary>Where a consumer parks a message it gave up on: <c>deadletter.{consumer}.{subject}</c>.</summary>
     public const string DeadLetterStream = "SWAPSEATS_DEADLETTER";

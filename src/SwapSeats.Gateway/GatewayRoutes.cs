@@ -14,7 +14,7 @@ public static class GatewayRoutes
         ["auth"] = ["/api/users"],
         ["tickets"] = ["/api/tickets", "/api/events"],
         ["orders"] = ["/api/orders"],
-        ["payments"] = ["/api/payments"],
+        ["payments"] = ["/api/payments", "/api/payouts"],
     };
 
     public const string Web = "web";

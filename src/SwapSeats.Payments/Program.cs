@@ -15,10 +15,15 @@ builder.AddServiceDatabase<PaymentsDbContext>("payments");
 builder.AddMessaging<PaymentsDbContext>("payments")
     .AddConsumer<OrderCreated, OrderCreatedHandler>()
     .AddConsumer<OrderCancelled, OrderCancelledHandler>()
-    .AddConsumer<OrderCompleted, OrderCompletedHandler>();
+    .AddConsumer<OrderCompleted, OrderCompletedHandler>()
+    .AddConsumer<TicketCreated, TicketCreatedHandler>()
+    .AddConsumer<TicketUpdated, TicketUpdatedHandler>();
 builder.Services.AddCommitSignal<Refund>();
 builder.Services.AddSingleton<RefundProcessor>();
 builder.Services.AddHostedService(services => services.GetRequiredService<RefundProcessor>());
+builder.Services.AddCommitSignal<Payout>();
+builder.Services.AddSingleton<PayoutProcessor>();
+builder.Services.AddHostedService(services => services.GetRequiredService<PayoutProcessor>());
 
 var app = builder.Build();
 if (await app.MigrateDatabaseAsync<PaymentsDbContext>(args))
@@ -29,6 +34,7 @@ if (await app.MigrateDatabaseAsync<PaymentsDbContext>(args))
 app.UseServiceDefaults();
 app.MapDefaultEndpoints();
 app.MapPaymentsApi();
+app.MapPayoutsApi();
 
 await app.RunAsync();
 

@@ -88,6 +88,11 @@ public sealed class BuyAndSellTests(BrowserSystem system)
         await seller.GotoAsync("/tickets/mine");
         await Expect(seller.GetByRole(AriaRole.Row, new() { Name = title })).ToContainTextAsync("Sold");
         await BrowserSystem.ScreenshotAsync(seller, "sell-2-my-listings");
+        // The sale's money, held in escrow: $19.99 less the 5 % fee ($1.00), released after the event.
+        await seller.GetByRole(AriaRole.Row, new() { Name = title }).GetByTestId("payout-link").ClickAsync();
+        await Expect(seller.GetByTestId("total-held")).ToHaveTextAsync("$18.99");
+        await Expect(seller.GetByTestId("payouts").GetByRole(AriaRole.Row).Nth(1)).ToContainTextAsync("Held");
+        await BrowserSystem.ScreenshotAsync(seller, "sell-3-payouts");
         await seller.GotoAsync(ticketUrl);
         await Expect(seller.GetByRole(AriaRole.Link, new() { Name = "Edit" })).ToHaveCountAsync(0);
     }
@@ -132,6 +137,21 @@ public sealed class BuyAndSellTests(BrowserSystem system)
         Assert.Equal(file.Buffer, await DownloadFromMyTicketsAsync(buyer, title));
     }
 
+    /// <summary>Chooses the file in the listing's row of My listings and presses Attach; returns the file input.</summary>
+    private static async Task<ILocator> AttachAsync(IPage seller, string title, FilePayload file, bool withoutScript = false)
+    {
+        var row = seller.GetByRole(AriaRole.Row, new() { Name = title });
+        var input = row.GetByLabel($"Ticket file for {title}");
+        if (withoutScript)
+        {
+            await input.EvaluateAsync("e => { e.removeAttribute('data-max-bytes'); e.setCustomValidity(''); }");
+        }
+
+        await input.SetInputFilesAsync(file);
+        await row.GetByRole(AriaRole.Button, new() { Name = $"Attach the file for {title}" }).ClickAsync();
+        return input;
+    }
+
     [Fact]
     public async Task The_seller_attaches_a_file_to_a_sold_ticket_that_had_none_and_the_buyer_then_gets_it()
     {
@@ -153,41 +173,24 @@ public sealed class BuyAndSellTests(BrowserSystem system)
             await Expect(seller.GetByRole(AriaRole.Row, new() { Name = title }).GetByTestId("needs-file")).ToBeVisibleAsync(new() { Timeout = 500 });
         });
         await BrowserSystem.ScreenshotAsync(seller, "late-1-needs-file");
-        var row = seller.GetByRole(AriaRole.Row, new() { Name = title });
-        var input = row.GetByLabel($"Ticket file for {title}");
-        var tooLarge = new FilePayload { Name = "big.pdf", MimeType = "application/pdf", Buffer = "%PDF-"u8.ToArray().Concat(new byte[2 * 1024 * 1024]).ToArray() };
+        static FilePayload PdfOf(int bytes) => new() { Name = "big.pdf", MimeType = "application/pdf", Buffer = "%PDF-"u8.ToArray().Concat(new byte[bytes]).ToArray() };
         // Over 2 MiB: the browser refuses to send it, and says why.
-        await input.SetInputFilesAsync(tooLarge);
-        await row.GetByRole(AriaRole.Button, new() { Name = $"Attach the file for {title}" }).ClickAsync();
+        var input = await AttachAsync(seller, title, PdfOf(2 * 1024 * 1024));
         Assert.Contains("larger than 2 MiB", await input.EvaluateAsync<string>("e => e.validationMessage"));
         // Without the page's script the server refuses it the same way.
-        await input.EvaluateAsync("e => { e.removeAttribute('data-max-bytes'); e.setCustomValidity(''); }");
-        await input.SetInputFilesAsync(tooLarge);
-        await row.GetByRole(AriaRole.Button, new() { Name = $"Attach the file for {title}" }).ClickAsync();
+        await AttachAsync(seller, title, PdfOf(2 * 1024 * 1024), withoutScript: true);
         await Expect(seller.Locator(".errors")).ToContainTextAsync("The file is larger than 2 MiB");
         // Far over the page's limit: the upload is cut off, and the page still says why in words.
-        row = seller.GetByRole(AriaRole.Row, new() { Name = title });
-        input = row.GetByLabel($"Ticket file for {title}");
-        await input.EvaluateAsync("e => e.removeAttribute('data-max-bytes')");
-        await input.SetInputFilesAsync(new FilePayload { Name = "huge.pdf", MimeType = "application/pdf", Buffer = "%PDF-"u8.ToArray().Concat(new byte[3 * 1024 * 1024]).ToArray() });
-        await row.GetByRole(AriaRole.Button, new() { Name = $"Attach the file for {title}" }).ClickAsync();
+        await AttachAsync(seller, title, PdfOf(3 * 1024 * 1024), withoutScript: true);
         await Expect(seller.Locator("main")).ToContainTextAsync("at most 2 MiB");
         await BrowserSystem.ScreenshotAsync(seller, "late-1b-too-large");
         await seller.GotoAsync("/tickets/mine");
-
-        row = seller.GetByRole(AriaRole.Row, new() { Name = title });
         // A page that is not a PDF, named like one: refused with the reason, nothing attached.
-        await row.GetByLabel($"Ticket file for {title}").SetInputFilesAsync(new FilePayload
-        {
-            Name = "ticket.pdf", MimeType = "application/pdf", Buffer = "<html><script>alert(1)</script></html>"u8.ToArray(),
-        });
-        await row.GetByRole(AriaRole.Button, new() { Name = $"Attach the file for {title}" }).ClickAsync();
+        await AttachAsync(seller, title, new FilePayload { Name = "ticket.pdf", MimeType = "application/pdf", Buffer = "<html><script>alert(1)</script></html>"u8.ToArray() });
         await Expect(seller.Locator(".errors")).ToContainTextAsync("The file does not match its type");
 
         var file = Pdf();
-        row = seller.GetByRole(AriaRole.Row, new() { Name = title });
-        await row.GetByLabel($"Ticket file for {title}").SetInputFilesAsync(file);
-        await row.GetByRole(AriaRole.Button, new() { Name = $"Attach the file for {title}" }).ClickAsync();
+        await AttachAsync(seller, title, file);
         await Expect(seller.GetByRole(AriaRole.Status)).ToContainTextAsync("attached");
         await Expect(seller.GetByRole(AriaRole.Row, new() { Name = title }).GetByTestId("has-file")).ToBeVisibleAsync();
         await BrowserSystem.ScreenshotAsync(seller, "late-2-attached");

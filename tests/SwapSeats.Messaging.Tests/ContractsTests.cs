@@ -18,11 +18,12 @@ public sealed class ContractsTests
         { "ticket.updated", Shape(new TicketUpdated(A, "Block 112", 19.99m, B, C, "reserved", 1) { Event = Gig, FaceValue = 25m }, """{"id":"A","title":"Block 112","price":19.99,"userId":"B","orderId":"C","status":"reserved","version":1,"event":{"id":"C","name":"Coldplay","venue":"Wembley Stadium","city":"London","startsAt":"2026-11-25T12:00:00+00:00"},"faceValue":25,"hasFile":false}""") },
         { "order.created", Shape(new OrderCreated(C, B, "created", At, 0, new OrderTicket(A, 19.99m)), """{"id":"C","userId":"B","status":"created","expiresAt":"2026-11-25T12:00:00+00:00","version":0,"ticket":{"id":"A","price":19.99}}""") },
         { "order.cancelled", Shape(new OrderCancelled(C, 1, new TicketRef(A)) { Reason = "expired" }, """{"id":"C","version":1,"ticket":{"id":"A"},"reason":"expired"}""") },
-        { "order.completed", Shape(new OrderCompleted(C, 1, new TicketRef(A)), """{"id":"C","version":1,"ticket":{"id":"A"}}""") },
+        { "order.completed", Shape(new OrderCompleted(C, 1, new TicketRef(A)) { UserId = B }, """{"id":"C","version":1,"ticket":{"id":"A"},"userId":"B"}""") },
         { "expiration.complete", Shape(new ExpirationComplete(C), """{"orderId":"C"}""") },
         { "payment.created", Shape(new PaymentCreated(A, C, 1999, "usd"), """{"id":"A","orderId":"C","amount":1999,"currency":"usd"}""") },
         { "payment.failed", Shape(new PaymentFailed(C, "card_declined"), """{"orderId":"C","reason":"card_declined"}""") },
-        { "payment.refunded", Shape(new PaymentRefunded(A, C, 1999, "usd"), """{"id":"A","orderId":"C","amount":1999,"currency":"usd"}""") },
+        { "payment.refunded", Shape(new PaymentRefunded(A, C, 1999, "usd") { Reason = "notDelivered" }, """{"id":"A","orderId":"C","amount":1999,"currency":"usd","reason":"notDelivered"}""") },
+        { "payout.paid", Shape(new PayoutPaid(A, B, C, 1899, "usd"), """{"id":"A","sellerId":"B","orderId":"C","amount":1899,"currency":"usd"}""") },
     };
 
     [Theory]

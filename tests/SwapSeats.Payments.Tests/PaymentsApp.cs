@@ -21,14 +21,41 @@ public class PaymentsApp() : ServiceApp<Program>("payments")
     public Task OutboxDrainedAsync() => OutboxDrainedAsync<PaymentsDbContext>();
 
     /// <summary>Announces an order as the orders service would, and waits until payments knows it.</summary>
-    public async Task<OrderCreated> OrderedAsync(Guid buyer, decimal price = 19.99m, TimeSpan? window = null)
+    public async Task<OrderCreated> OrderedAsync(Guid buyer, decimal price = 19.99m, TimeSpan? window = null, Guid? ticketId = null)
     {
         var order = new OrderCreated(Guid.CreateVersion7(), buyer, OrderStatuses.Created,
-            Clock.GetUtcNow() + (window ?? TimeSpan.FromMinutes(15)), 0, new OrderTicket(Guid.CreateVersion7(), price));
+            Clock.GetUtcNow() + (window ?? TimeSpan.FromMinutes(15)), 0, new OrderTicket(ticketId ?? Guid.CreateVersion7(), price));
         await Bus.PublishAsync(order);
         await Eventually.Until(() => WithDbAsync(db => db.Orders.AnyAsync(o => o.Id == order.Id)), known => known);
         return order;
     }
+
+    /// <summary>Announces a listing as tickets would (its event starting <paramref name="startsIn"/> from the clock's now) and waits until payments knows it.</summary>
+    public async Task<TicketCreated> ListedAsync(Guid seller, TimeSpan startsIn, bool hasFile, decimal price = 19.99m)
+    {
+        var ticket = new TicketCreated(Guid.CreateVersion7(), "Block 1, row A, seat 1", price, seller, 0)
+        {
+            Event = new EventInfo(Guid.CreateVersion7(), "Test event", "Test Arena", "Testville", Clock.GetUtcNow() + startsIn),
+            FaceValue = price,
+            HasFile = hasFile,
+        };
+        await Bus.PublishAsync(ticket);
+        await Eventually.Until(() => WithDbAsync(db => db.Listings.AnyAsync(l => l.Id == ticket.Id)), known => known);
+        return ticket;
+    }
+
+    /// <summary>Lists, orders and pays: a sale whose payout is now held. Returns the order.</summary>
+    public async Task<OrderCreated> SoldAsync(Guid seller, Guid buyer, TimeSpan startsIn, bool hasFile, decimal price = 19.99m)
+    {
+        var ticket = await ListedAsync(seller, startsIn, hasFile, price);
+        var order = await OrderedAsync(buyer, price, ticketId: ticket.Id);
+        var paid = await PayAsync(buyer, order.Id, "tok_visa");
+        paid.EnsureSuccessStatusCode();
+        return order;
+    }
+
+    public Task<SwapSeats.Payments.Domain.Payout> PayoutAsync(Guid orderId) =>
+        WithDbAsync(db => db.Payouts.AsNoTracking().SingleAsync(p => p.OrderId == orderId));
 
     /// <summary>Waits until the replica has applied the order's version.</summary>
     public Task WaitForOrderVersionAsync(Guid orderId, int version) =>

@@ -25,6 +25,7 @@ public sealed class StripeStub : IAsyncDisposable
     private readonly ConcurrentDictionary<string, (int Status, string Body)> _byIdempotencyKey = new();
     private readonly ConcurrentDictionary<string, Intent> _intents = new();
     private readonly ConcurrentDictionary<string, long> _refunded = new();
+    private readonly ConcurrentQueue<Transfer> _transfers = new();
 
     public StripeStub()
     {
@@ -38,6 +39,8 @@ public sealed class StripeStub : IAsyncDisposable
         _app.MapPost("/v1/payment_intents/{id}/confirm", context => AnswerAsync(context, form => Confirm((string)context.Request.RouteValues["id"]!, form)));
         _app.MapPost("/v1/payment_intents/{id}/cancel", context => AnswerAsync(context, _ => Cancel((string)context.Request.RouteValues["id"]!)));
         _app.MapPost("/v1/refunds", context => AnswerAsync(context, Refund));
+        _app.MapPost("/v1/transfers", context => AnswerAsync(context, CreateTransfer));
+        _app.MapGet("/v1/transfers", context => AnswerAsync(context, _ => ListTransfers(context.Request.Query["transfer_group"].ToString())));
         _app.StartAsync().GetAwaiter().GetResult();
         Url = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
     }
@@ -69,6 +72,44 @@ public sealed class StripeStub : IAsyncDisposable
             intent.Status = "succeeded";
         }
     }
+
+    /// <summary>When set, the next transfer moves the money and then answers 500: the outcome is lost on the way.</summary>
+    public bool LoseNextTransfer { get; set; }
+
+    /// <summary>Money actually sent to connected accounts.</summary>
+    public IReadOnlyList<Transfer> Transfers => _transfers.ToList();
+
+    public sealed record Transfer(string Id, long Amount, string Currency, string Destination, string? Group);
+
+    private (int, string) CreateTransfer(Dictionary<string, string> form)
+    {
+        var destination = form.GetValueOrDefault("destination") ?? "";
+        if (!destination.StartsWith("acct_", StringComparison.Ordinal))
+        {
+            return Invalid("resource_missing", "destination", $"No such destination: '{destination}'");
+        }
+
+        var transfer = new Transfer($"tr_{Guid.NewGuid():N}", long.Parse(form["amount"]), form["currency"], destination, form.GetValueOrDefault("transfer_group"));
+        _transfers.Enqueue(transfer);
+        if (LoseNextTransfer)
+        {
+            LoseNextTransfer = false;
+            return ServerError();
+        }
+
+        return (200, TransferJson(transfer));
+    }
+
+    private (int, string) ListTransfers(string group)
+    {
+        var found = _transfers.Where(t => string.IsNullOrEmpty(group) || t.Group == group).Select(TransferJson).ToList();
+        return (200, $$"""{"object":"list","url":"/v1/transfers","has_more":false,"data":[{{string.Join(",", found)}}]}""");
+    }
+
+    private static string TransferJson(Transfer t) => JsonSerializer.Serialize(new
+    {
+        id = t.Id, @object = "transfer", amount = t.Amount, currency = t.Currency, destination = t.Destination, transfer_group = t.Group,
+    });
 
     public sealed record Received(string Method, string Path, Dictionary<string, string> Form, string? IdempotencyKey, string? Authorization);
 

@@ -18,8 +18,10 @@ public static class Invariants
         var ticketReplica = await RowsAsync(system.Databases["orders"], "SELECT id, version FROM tickets", r => (Id: r.GetGuid(0), Version: r.GetInt32(1)));
         var orderReplica = await RowsAsync(system.Databases["payments"], "SELECT id, status, version FROM orders",
             r => (Id: r.GetGuid(0), Status: r.GetString(1), Version: r.GetInt32(2)));
-        var payments = await RowsAsync(system.Databases["payments"], "SELECT id, order_id, status FROM payments",
-            r => (Id: r.GetGuid(0), OrderId: r.GetGuid(1), Status: r.GetString(2)));
+        var payments = await RowsAsync(system.Databases["payments"], "SELECT id, order_id, status, refund_reason FROM payments",
+            r => (Id: r.GetGuid(0), OrderId: r.GetGuid(1), Status: r.GetString(2), RefundReason: r.IsDBNull(3) ? null : r.GetString(3)));
+        var payouts = await RowsAsync(system.Databases["payments"], "SELECT id, payment_id, status, price, fee, amount FROM payouts",
+            r => (Id: r.GetGuid(0), PaymentId: r.GetGuid(1), Status: r.GetString(2), Price: r.GetDecimal(3), Fee: r.GetDecimal(4), Amount: r.GetDecimal(5)));
 
         var violations = new List<string>();
         var ticketById = tickets.ToDictionary(t => t.Id);
@@ -57,9 +59,29 @@ public static class Invariants
                 violations.Add($"payment {payment.Id} succeeded but its order is {status}");
             }
 
-            if (payment.Status == "refunded" && status != "cancelled")
+            // A refund goes with a cancelled order, except the buyer's money back for a ticket never delivered.
+            if (payment.Status == "refunded" && status != (payment.RefundReason == "notDelivered" ? "complete" : "cancelled"))
             {
-                violations.Add($"payment {payment.Id} was refunded but its order is {status}");
+                violations.Add($"payment {payment.Id} was refunded ({payment.RefundReason}) but its order is {status}");
+            }
+
+            var its = payouts.Where(p => p.PaymentId == payment.Id).ToList();
+            if (payment.Status == "succeeded" && its.Count(p => p.Status != "cancelled") != 1)
+            {
+                violations.Add($"succeeded payment {payment.Id} has {its.Count(p => p.Status != "cancelled")} live payouts (of {its.Count})");
+            }
+
+            if (payment.Status == "refunded" && its.Any(p => p.Status == "paid"))
+            {
+                violations.Add($"refunded payment {payment.Id} was also paid out to the seller");
+            }
+        }
+
+        foreach (var payout in payouts)
+        {
+            if (payout.Amount + payout.Fee != payout.Price)
+            {
+                violations.Add($"payout {payout.Id}: amount {payout.Amount} + fee {payout.Fee} is not the price {payout.Price}");
             }
         }
 

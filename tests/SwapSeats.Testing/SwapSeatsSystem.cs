@@ -29,6 +29,8 @@ public class SwapSeatsSystem : IAsyncLifetime
     /// <summary>Each service's database connection string by service name.</summary>
     public Dictionary<string, string> Databases { get; } = [];
 
+    public static readonly TimeSpan PayoutDelay = TimeSpan.FromSeconds(2);
+
     public virtual async Task InitializeAsync()
     {
         Postgres = await StartPostgresAsync();
@@ -48,6 +50,8 @@ public class SwapSeatsSystem : IAsyncLifetime
         // Ports are chosen up front, so every process can be told where the others are and all start at once.
         var own = withDatabase.ToDictionary(name => name, name => new Dictionary<string, string?> { [$"ConnectionStrings:{name}"] = Databases[name] });
         own["auth"]["Auth:SigningKeyPem"] = SessionKeys.PrivatePem;
+        // Escrow in seconds, not a day: a sale for an event that starts moments ahead is paid out within the test.
+        own["payments"]["Payments:PayoutDelay"] = PayoutDelay.ToString();
         foreach (var name in withDatabase)
         {
             Services[name] = new ServiceProcess($"SwapSeats.{char.ToUpperInvariant(name[0])}{name[1..]}", common.Concat(own[name]).ToDictionary());

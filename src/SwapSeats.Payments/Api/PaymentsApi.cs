@@ -13,9 +13,9 @@ namespace SwapSeats.Payments.Api;
 
 public sealed record PaymentRequest(string? OrderId, string? Token);
 
-public sealed record PaymentDto(Guid Id, Guid OrderId, long Amount, string Currency, string Status)
+public sealed record PaymentDto(Guid Id, Guid OrderId, long Amount, string Currency, string Status, string? RefundReason)
 {
-    public static PaymentDto From(Payment p) => new(p.Id, p.OrderId, p.Amount, p.Currency, p.Status);
+    public static PaymentDto From(Payment p) => new(p.Id, p.OrderId, p.Amount, p.Currency, p.Status, p.RefundReason);
 }
 
 public static class PaymentsApi
@@ -73,6 +73,9 @@ public static class PaymentsApi
                 case ChargeOutcome.Succeeded:
                     var payment = Payment.Succeeded(order, amount, currency, result.Reference, now);
                     db.Payments.Add(payment);
+                    // The seller's share, held in escrow from this moment, in the same transaction as the payment.
+                    var listing = order.TicketId is { } ticketId ? await db.Listings.FindAsync([ticketId], cancellationToken) : null;
+                    db.Payouts.Add(Payout.For(payment, order, options.Value.SellerFeeRate, listing, options.Value.PayoutDelay, now));
                     db.Publish(new PaymentCreated(payment.Id, orderId, amount, currency));
                     await db.SaveChangesAsync(cancellationToken);
                     await transaction.CommitAsync(cancellationToken);

@@ -23,6 +23,9 @@ public sealed class Order
 
     public int Version { get; private set; }
 
+    /// <summary>The ticket bought (null for orders replicated before payouts): whose seller is paid.</summary>
+    public Guid? TicketId { get; private set; }
+
     /// <summary>The order's one charge at the payment provider, opened (without taking money) by the first attempt to pay.</summary>
     public string? ChargeReference { get; private set; }
 
@@ -52,6 +55,7 @@ public sealed class Order
         ExpiresAt = created.ExpiresAt,
         Price = created.Ticket.Price,
         Version = created.Version,
+        TicketId = created.Ticket.Id,
     };
 
     public void Cancelled(int version)

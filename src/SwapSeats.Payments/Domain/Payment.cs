@@ -32,6 +32,9 @@ public sealed class Payment
 
     public DateTimeOffset CreatedAt { get; private set; }
 
+    /// <summary>Why the money went back (<see cref="RefundReasons"/>), once refunded.</summary>
+    public string? RefundReason { get; private set; }
+
     public static Payment Succeeded(Order order, long amount, string currency, string reference, DateTimeOffset now) =>
         New(order, amount, currency, PaymentStatuses.Succeeded, reference, now);
 
@@ -50,7 +53,7 @@ public sealed class Payment
         CreatedAt = now,
     };
 
-    public void MarkRefunded()
+    public void MarkRefunded(string reason)
     {
         if (Status != PaymentStatuses.Succeeded)
         {
@@ -58,5 +61,6 @@ public sealed class Payment
         }
 
         Status = PaymentStatuses.Refunded;
+        RefundReason = reason;
     }
 }

@@ -1,5 +1,15 @@
 namespace SwapSeats.Payments.Domain;
 
+/// <summary>Why a payment went back (<c>refundReason</c>, <c>payment.refunded</c>'s <c>reason</c>).</summary>
+public static class RefundReasons
+{
+    /// <summary>The payment succeeded for an order that was cancelled meanwhile (expired, or the ticket withdrawn).</summary>
+    public const string OrderCancelled = "orderCancelled";
+
+    /// <summary>The event started and the seller had not attached the ticket.</summary>
+    public const string NotDelivered = "notDelivered";
+}
+
 /// <summary>
 /// Money to give back: a payment that succeeded for an order that was cancelled meanwhile. Stored first, then carried
 /// out by the refund processor with retries, so a provider outage delays a refund but never loses it.
@@ -27,8 +37,12 @@ public sealed class Refund
     /// <summary>W3C traceparent of the cancellation that asked for the refund: carrying it out continues that trace.</summary>
     public string? TraceParent { get; private set; }
 
-    public static Refund For(Payment payment, DateTimeOffset now) => new()
+    /// <summary>Why: <see cref="RefundReasons"/>.</summary>
+    public string Reason { get; private set; } = RefundReasons.OrderCancelled;
+
+    public static Refund For(Payment payment, DateTimeOffset now, string reason = RefundReasons.OrderCancelled) => new()
     {
+        Reason = reason,
         Id = Guid.CreateVersion7(now),
         TraceParent = SwapSeats.Messaging.MessagingTelemetry.CurrentTraceParent,
         PaymentId = payment.Id,

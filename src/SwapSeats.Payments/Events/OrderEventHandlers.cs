@@ -43,6 +43,8 @@ public sealed class OrderCancelledHandler(PaymentsDbContext db, TimeProvider tim
         if (paid is not null && !await db.Refunds.AnyAsync(r => r.PaymentId == paid.Id, cancellationToken))
         {
             db.Refunds.Add(Refund.For(paid, time.GetUtcNow()));
+            // The money goes back to the buyer, so none of it goes to the seller.
+            (await db.Payouts.SingleOrDefaultAsync(p => p.PaymentId == paid.Id, cancellationToken))?.Cancel();
         }
         else if (paid is null && order.ChargeReference is not null && !await db.Payments.AnyAsync(p => p.OrderId == @event.Id, cancellationToken))
         {

@@ -109,8 +109,8 @@ public sealed partial class RefundProcessor(
             // A key per attempt: a provider that stored a 5xx under the previous key would replay it forever.
             var reference = await provider.RefundAsync(payment.ProviderReference, payment.Amount, $"swapseats-refund-{refund.Id:N}-{refund.Attempts}", cancellationToken);
             refund.Succeeded(reference);
-            payment.MarkRefunded();
-            db.Publish(new PaymentRefunded(payment.Id, payment.OrderId, payment.Amount, payment.Currency));
+            payment.MarkRefunded(refund.Reason);
+            db.Publish(new PaymentRefunded(payment.Id, payment.OrderId, payment.Amount, payment.Currency) { Reason = refund.Reason });
             LogRefunded(logger, payment.Id, payment.OrderId, payment.Amount, payment.Currency);
         }
         catch (Exception ex) when (ex is PaymentProviderUnavailableException or PaymentProviderMisconfiguredException or PaymentRefusedException)

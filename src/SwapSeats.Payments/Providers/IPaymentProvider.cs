@@ -3,6 +3,9 @@ namespace SwapSeats.Payments.Providers;
 /// <param name="Charge">The order's one charge at the provider, from <see cref="IPaymentProvider.PrepareAsync"/>: every
 /// attempt to pay the order (a retry after a timeout, another card) works on it, so the order is charged at most once
 /// however often the buyer tries and whatever the provider answered before.</param>
+/// <param name="Attempt">Counts the attempts for this payout (0 first); each gets its own idempotency key.</param>
+public sealed record PayoutRequest(Guid PayoutId, Guid OrderId, long Amount, string Currency, string? Account, int Attempt);
+
 public sealed record ChargeRequest(Guid OrderId, long Amount, string Currency, string Token, string Charge);
 
 public enum ChargeOutcome
@@ -53,4 +56,14 @@ public interface IPaymentProvider
 
     /// <returns>The provider's refund id.</returns>
     Task<string> RefundAsync(string chargeReference, long amount, string idempotencyKey, CancellationToken cancellationToken);
+
+    /// <summary>Whether a payout needs the seller's connected account (Stripe) or is paid without one (local).</summary>
+    bool PayoutsNeedAccount { get; }
+
+    /// <summary>
+    /// Pays the seller, once per payout however often it is called: an attempt whose answer was lost is found by the next
+    /// one instead of being repeated.
+    /// </summary>
+    /// <returns>The provider's transfer id.</returns>
+    Task<string> PayoutAsync(PayoutRequest request, CancellationToken cancellationToken);
 }

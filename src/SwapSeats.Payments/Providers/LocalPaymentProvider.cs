@@ -32,6 +32,12 @@ public sealed class LocalPaymentProvider : IPaymentProvider
     public Task<string> RefundAsync(string chargeReference, long amount, string idempotencyKey, CancellationToken cancellationToken) =>
         Task.FromResult($"local_re_{Stable(idempotencyKey)}");
 
+    public bool PayoutsNeedAccount => false;
+
+    /// <summary>Paid at once; the payout's id gives the same transfer id every time.</summary>
+    public Task<string> PayoutAsync(PayoutRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult($"local_tr_{request.PayoutId:N}");
+
     // As Stripe's own test tokens: tok_chargeDeclinedInsufficientFunds → insufficient_funds, and so on.
     private static string DeclineReason(string token)
     {

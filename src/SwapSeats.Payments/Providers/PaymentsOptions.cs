@@ -15,6 +15,12 @@ public sealed partial class PaymentsOptions
 
     public StripeOptions Stripe { get; set; } = new();
 
+    /// <summary>The marketplace's fee, a fraction of the price kept from each payout.</summary>
+    public decimal SellerFeeRate { get; set; } = 0.05m;
+
+    /// <summary>How long after the event's start the seller is paid (the buyer's time to say the ticket did not work).</summary>
+    public TimeSpan PayoutDelay { get; set; } = TimeSpan.FromDays(1);
+
     public sealed class StripeOptions
     {
         public string SecretKey { get; set; } = "";
@@ -37,6 +43,8 @@ public sealed partial class PaymentsOptions
             .Validate(o => o.Provider != "stripe" || !string.IsNullOrWhiteSpace(o.Stripe.SecretKey),
                 "Payments:Stripe:SecretKey (env Payments__Stripe__SecretKey) is required when Payments:Provider is 'stripe'.")
             .Validate(o => Uri.TryCreate(o.Stripe.ApiBase, UriKind.Absolute, out _), "Payments:Stripe:ApiBase must be an absolute URL.")
+            .Validate(o => o.SellerFeeRate is >= 0m and < 1m, "Payments:SellerFeeRate must be at least 0 and below 1 (0.05 is 5 %).")
+            .Validate(o => o.PayoutDelay >= TimeSpan.Zero, "Payments:PayoutDelay must not be negative.")
             .ValidateOnStart();
 
         var provider = builder.Configuration[$"{Section}:Provider"] ?? "local";

@@ -110,6 +110,38 @@ public sealed partial class StripePaymentProvider(HttpClient http, IOptions<Paym
         }
     }
 
+    public bool PayoutsNeedAccount => true;
+
+    /// <summary>
+    /// A Transfer to the seller's connected account, in the payout's own transfer group. Before a retry the group is
+    /// looked up: a transfer whose answer was lost is found, never made twice. Each attempt has its own key, since
+    /// Stripe replays a stored 5xx for ever under the key it answered.
+    /// </summary>
+    public async Task<string> PayoutAsync(PayoutRequest request, CancellationToken cancellationToken)
+    {
+        var service = new TransferService(_client);
+        var group = $"payout_{request.PayoutId:N}";
+        if (request.Attempt > 0)
+        {
+            var earlier = await CallAsync(() => service.ListAsync(new TransferListOptions { TransferGroup = group, Limit = 1 }, cancellationToken: cancellationToken),
+                cancellationToken);
+            if (earlier.Data.FirstOrDefault() is { } done)
+            {
+                return done.Id;
+            }
+        }
+
+        var transfer = await CallAsync(() => service.CreateAsync(new TransferCreateOptions
+        {
+            Amount = request.Amount,
+            Currency = request.Currency,
+            Destination = request.Account,
+            TransferGroup = group,
+            Metadata = new Dictionary<string, string> { ["payoutId"] = request.PayoutId.ToString(), ["orderId"] = request.OrderId.ToString() },
+        }, new RequestOptions { IdempotencyKey = $"swapseats-payout-{request.PayoutId:N}-{request.Attempt}" }, cancellationToken), cancellationToken);
+        return transfer.Id;
+    }
+
     private static string NewKey(string what, string about) => $"swapseats-{what}-{about}-{Guid.NewGuid():N}";
 
     /// <summary>What Stripe's answer means for the caller: a refusal for good, our configuration, or "try again".</summary>

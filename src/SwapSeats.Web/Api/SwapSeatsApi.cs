@@ -16,7 +16,10 @@ public sealed record OrderTicketView(Guid Id, string Title, decimal Price, Event
 public sealed record OrderView(Guid Id, Guid UserId, string Status, DateTimeOffset ExpiresAt, DateTimeOffset CreatedAt, int Version, OrderTicketView Ticket,
     string? CancelReason = null);
 
-public sealed record PaymentView(Guid Id, Guid OrderId, long Amount, string Currency, string Status);
+public sealed record PaymentView(Guid Id, Guid OrderId, long Amount, string Currency, string Status, string? RefundReason = null);
+
+public sealed record PayoutView(Guid Id, Guid OrderId, Guid? TicketId, decimal Price, decimal Amount, decimal Fee, string Currency, string Status,
+    DateTimeOffset? ReleaseAt, DateTimeOffset? PaidAt, string? HoldReason);
 
 public sealed record CurrentUser(Guid Id, string Email);
 
@@ -90,6 +93,8 @@ public sealed class SwapSeatsApi(IHttpClientFactory clients, IHttpContextAccesso
     /// <summary>The order is known to exist (the page showed it): a 404 means payments has not heard of it yet.</summary>
     public Task<ApiResult<PaymentView>> PayAsync(string orderId, string token) => RetryWhileUnknownAsync(() =>
         SendAsync<PaymentView>("payments", HttpMethod.Post, "/api/payments", new { orderId, token }));
+
+    public Task<ApiResult<List<PayoutView>>> PayoutsAsync() => SendAsync<List<PayoutView>>("payments", HttpMethod.Get, "/api/payouts");
 
     public Task<ApiResult<List<PaymentView>>> PaymentsAsync() => SendAsync<List<PaymentView>>("payments", HttpMethod.Get, "/api/payments");
 

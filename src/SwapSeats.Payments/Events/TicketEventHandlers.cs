@@ -1,0 +1,56 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using SwapSeats.Contracts;
+using SwapSeats.Messaging.Consumers;
+using SwapSeats.Payments.Data;
+using SwapSeats.Payments.Domain;
+using SwapSeats.Payments.Providers;
+
+namespace SwapSeats.Payments.Events;
+
+/// <summary>
+/// Payments' replica of listings, in version order: a payout needs the seller, the event's start and whether the ticket
+/// file is there. A listing that arrives after its sale's payment (its event was late) describes the waiting payout.
+/// </summary>
+public sealed class TicketCreatedHandler(PaymentsDbContext db, IOptions<PaymentsOptions> options) : IEventHandler<TicketCreated>
+{
+    public async Task<HandleResult> HandleAsync(TicketCreated @event, CancellationToken cancellationToken)
+    {
+        var current = await db.Listings.FindAsync([@event.Id], cancellationToken);
+        var result = Versioned.Check(current?.Version, @event.Version);
+        if (result == HandleResult.Applied)
+        {
+            var listing = Listing.Replicate(@event.Id, @event.UserId, @event.Event?.StartsAt, @event.HasFile, @event.Version);
+            db.Listings.Add(listing);
+            await ListingChange.DescribeWaitingPayoutsAsync(db, listing, options.Value.PayoutDelay, cancellationToken);
+        }
+
+        return result;
+    }
+}
+
+public sealed class TicketUpdatedHandler(PaymentsDbContext db) : IEventHandler<TicketUpdated>
+{
+    public async Task<HandleResult> HandleAsync(TicketUpdated @event, CancellationToken cancellationToken)
+    {
+        var current = await db.Listings.FindAsync([@event.Id], cancellationToken);
+        var result = Versioned.Check(current?.Version, @event.Version);
+        if (result == HandleResult.Applied)
+        {
+            current!.Update(@event.Event?.StartsAt, @event.HasFile, @event.Version);
+        }
+
+        return result;
+    }
+}
+
+internal static class ListingChange
+{
+    public static async Task DescribeWaitingPayoutsAsync(PaymentsDbContext db, Listing listing, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        foreach (var payout in await db.Payouts.Where(p => p.TicketId == listing.Id && p.SellerId == null).ToListAsync(cancellationToken))
+        {
+            payout.Describe(listing, delay);
+        }
+    }
+}
