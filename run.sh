@@ -8,12 +8,15 @@ source scripts/lib.sh
 ensure_installed nats-server:nats-server postgresql:postgres
 
 port=${SWAPSEATS_HTTP_PORT:-8080}
+echo "Restoring .NET tools (smtp4dev) ..."
+dotnet tool restore >/dev/null
 echo "Building ..."
 dotnet build src/SwapSeats.AppHost -v quiet -nologo -clp:ErrorsOnly
 cat <<MSG
 
   SwapSeats     http://localhost:${port}
   API docs      http://localhost:${port}/api/docs
+  Mail inbox    http://localhost:${SWAPSEATS_MAIL_UI_PORT:-5080}   (every email sent, via smtp4dev on SMTP port ${SWAPSEATS_SMTP_PORT:-2525})
   Dashboard     http://localhost:18888   (logs, traces and metrics of every process)
 MSG
 if [ "${SWAPSEATS_SEED:-true}" != false ]; then

@@ -17,6 +17,7 @@ results=artifacts/test-results
 rm -rf "$results"
 mkdir -p "$results"
 
+dotnet tool restore >/dev/null
 dotnet build SwapSeats.slnx -nologo -v quiet -clp:ErrorsOnly
 
 status=0

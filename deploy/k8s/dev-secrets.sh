@@ -2,7 +2,9 @@
 # Creates the Secrets the dev overlay expects, with values generated here (nothing secret is committed):
 #   swapseats-session-keys  session-signing.pem, session-public.pem   (ES256 key pair; only auth mounts the private key)
 #   postgres-credentials    password                                   (the in-cluster PostgreSQL's superuser password)
-#   swapseats-db            auth, tickets, orders, expiration, payments (each service's connection string)
+#   swapseats-db            auth, tickets, orders, expiration, payments, notifications (each service's connection string)
+#   swapseats-smtp          host, port, from [, user, password]       (the SMTP server outside the cluster; SMTP_HOST, SMTP_PORT,
+#                                                                      SMTP_FROM, SMTP_USER, SMTP_PASSWORD; default: smtp4dev:25)
 #   swapseats-stripe        secret-key                                 (optional; only with Payments__Provider=stripe)
 # Usage: deploy/k8s/dev-secrets.sh [namespace]   (STRIPE_SECRET_KEY=sk_test_... to include the Stripe key)
 set -euo pipefail
@@ -25,10 +27,14 @@ if [ -z "$password" ]; then
   kubectl -n "$ns" create secret generic postgres-credentials --from-literal=password="$password"
 fi
 args=()
-for db in auth tickets orders expiration payments; do
+for db in auth tickets orders expiration payments notifications; do
   args+=("--from-literal=$db=Host=postgres;Database=$db;Username=postgres;Password=$password")
 done
 kubectl -n "$ns" create secret generic swapseats-db "${args[@]}" --dry-run=client -o yaml | kubectl apply -f -
+
+smtp=(--from-literal=host="${SMTP_HOST:-smtp4dev}" --from-literal=port="${SMTP_PORT:-25}" --from-literal=from="${SMTP_FROM:-SwapSeats <no-reply@swapseats.local>}")
+[ -n "${SMTP_USER:-}" ] && smtp+=(--from-literal=user="$SMTP_USER" --from-literal=password="${SMTP_PASSWORD:-}")
+kubectl -n "$ns" create secret generic swapseats-smtp "${smtp[@]}" --dry-run=client -o yaml | kubectl apply -f -
 
 if [ -n "${STRIPE_SECRET_KEY:-}" ]; then
   kubectl -n "$ns" create secret generic swapseats-stripe --from-literal=secret-key="$STRIPE_SECRET_KEY" --dry-run=client -o yaml | kubectl apply -f -

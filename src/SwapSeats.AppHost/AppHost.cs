@@ -16,7 +16,8 @@ var (privateKeyFile, publicKeyFile) = topology.EnsureSessionKeys();
 
 builder.Services.AddHealthChecks()
     .AddCheck("postgres-port", new TcpPortHealthCheck(topology.PostgresPort))
-    .AddCheck("nats-port", new TcpPortHealthCheck(topology.NatsPort));
+    .AddCheck("nats-port", new TcpPortHealthCheck(topology.NatsPort))
+    .AddCheck("smtp-port", new TcpPortHealthCheck(topology.SmtpPort));
 
 var postgres = builder.AddExecutable("postgres", "bash", topology.RepoRoot,
         "scripts/local-postgres.sh", Path.Combine(topology.DataDir, "postgres"), topology.PostgresPort.ToString())
@@ -26,8 +27,14 @@ var nats = builder.AddExecutable("nats", "nats-server", topology.RepoRoot,
         "-js", "-a", "127.0.0.1", "-p", topology.NatsPort.ToString(), "-sd", Path.Combine(topology.DataDir, "nats"))
     .WithHealthCheck("nats-port");
 
+// Every email the marketplace sends lands in smtp4dev (the .NET tool pinned in dotnet-tools.json, restored by ./run.sh):
+// SMTP on SWAPSEATS_SMTP_PORT, its web inbox on SWAPSEATS_MAIL_UI_PORT. Mail is kept in memory only (--db=).
+var smtp = builder.AddExecutable("smtp4dev", "dotnet", topology.RepoRoot,
+        "smtp4dev", $"--urls=http://127.0.0.1:{topology.MailUiPort}", $"--smtpport={topology.SmtpPort}", "--imapport=", "--pop3port=", "--db=")
+    .WithHealthCheck("smtp-port");
+
 // Settings a developer gives ./run.sh (e.g. Orders__ReservationWindow=00:00:30) reach the services.
-string[] forwardedPrefixes = ["Auth__", "Tickets__", "Orders__", "Expiration__", "Payments__", "Web__", "Gateway__", "Jwt__", "ForwardedHeaders__"];
+string[] forwardedPrefixes = ["Auth__", "Tickets__", "Orders__", "Expiration__", "Payments__", "Notifications__", "Web__", "Gateway__", "Jwt__", "ForwardedHeaders__"];
 var forwarded = Environment.GetEnvironmentVariables().Keys.Cast<string>()
     .Where(name => forwardedPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)))
     .ToList();
@@ -69,6 +76,12 @@ var tickets = Service<Projects.SwapSeats_Tickets>("tickets");
 var orders = Service<Projects.SwapSeats_Orders>("orders");
 Service<Projects.SwapSeats_Expiration>("expiration");
 var payments = Service<Projects.SwapSeats_Payments>("payments");
+Service<Projects.SwapSeats_Notifications>("notifications")
+    .WithEnvironment("Notifications__Smtp__Host", "127.0.0.1")
+    .WithEnvironment("Notifications__Smtp__Port", topology.SmtpPort.ToString())
+    .WithEnvironment("Notifications__Smtp__Security", "None")
+    .WithEnvironment("Notifications__WebBaseUrl", "http://localhost:" + topology.HttpPort)
+    .WaitFor(smtp);
 
 // The UI has no database or event bus: it calls the APIs (directly, not back through the gateway) with the user's session.
 var web = CoLocated(builder.AddProject<Projects.SwapSeats_Web>("web", launchProfileName: null))

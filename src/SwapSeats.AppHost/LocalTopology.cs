@@ -5,7 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace SwapSeats.AppHost;
 
 /// <summary>Where the local run keeps its state and which ports it uses; all overridable by environment variables.</summary>
-internal sealed record LocalTopology(string RepoRoot, int HttpPort, int PostgresPort, int NatsPort)
+internal sealed record LocalTopology(string RepoRoot, int HttpPort, int PostgresPort, int NatsPort, int SmtpPort, int MailUiPort)
 {
     public string DataDir => Path.Combine(RepoRoot, ".data");
 
@@ -17,7 +17,8 @@ internal sealed record LocalTopology(string RepoRoot, int HttpPort, int Postgres
             root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Run the AppHost from inside the SwapSeats repository.");
         }
 
-        return new LocalTopology(root, Port("SWAPSEATS_HTTP_PORT", 8080), Port("SWAPSEATS_PG_PORT", 55432), Port("SWAPSEATS_NATS_PORT", 4222));
+        return new LocalTopology(root, Port("SWAPSEATS_HTTP_PORT", 8080), Port("SWAPSEATS_PG_PORT", 55432), Port("SWAPSEATS_NATS_PORT", 4222),
+            Port("SWAPSEATS_SMTP_PORT", 2525), Port("SWAPSEATS_MAIL_UI_PORT", 5080));
     }
 
     public string PostgresConnection(string database) =>

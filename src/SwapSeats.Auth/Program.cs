@@ -1,3 +1,4 @@
+using SwapSeats.Messaging;
 using Microsoft.AspNetCore.Identity;
 using SwapSeats.Auth.Api;
 using SwapSeats.Auth.Data;
@@ -9,6 +10,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddServiceDatabase<AuthDbContext>("auth");
+// An outbox only (user.created); auth consumes nothing.
+builder.AddMessaging<AuthDbContext>("auth");
 AuthOptions.AddAuthOptions(builder);
 builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
 

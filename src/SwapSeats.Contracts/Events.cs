@@ -67,6 +67,20 @@ public sealed record ExpirationComplete(Guid OrderId) : IntegrationEvent, IInteg
 public sealed record PaymentCreated(Guid Id, Guid OrderId, long Amount, string Currency) : IntegrationEvent, IIntegrationEvent
 {
     public static string Subject => Subjects.PaymentCreated;
+
+    /// <summary>The seller's payout held for this payment (null in events from before payouts): what the seller is told.</summary>
+    public PayoutTerms? Payout { get; init; }
+}
+
+/// <param name="Fee">Minor units kept by the marketplace.</param>
+/// <param name="Amount">Minor units the seller receives.</param>
+/// <param name="ReleaseAt">When it is paid (null while the listing's event is not known yet).</param>
+public sealed record PayoutTerms(long Fee, long Amount, DateTimeOffset? ReleaseAt);
+
+/// <summary>A new account, with the address every email to that user goes to.</summary>
+public sealed record UserCreated(Guid Id, string Email) : IntegrationEvent, IIntegrationEvent
+{
+    public static string Subject => Subjects.UserCreated;
 }
 
 public sealed record PaymentFailed(Guid OrderId, string Reason) : IntegrationEvent, IIntegrationEvent

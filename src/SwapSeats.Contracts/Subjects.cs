@@ -3,6 +3,7 @@ namespace SwapSeats.Contracts;
 /// <summary>Every subject on the bus, spelled once. Streams and consumers are configured from these.</summary>
 public static class Subjects
 {
+    public const string UserCreated = "user.created";
     public const string TicketCreated = "ticket.created";
     public const string TicketUpdated = "ticket.updated";
     public const string OrderCreated = "order.created";
@@ -17,7 +18,7 @@ public static class Subjects
     /// <summary>The stream that holds every integration event.</summary>
     public const string EventStream = "SWAPSEATS";
 
-    public static readonly string[] EventStreamSubjects = ["ticket.>", "order.>", "expiration.>", "payment.>", "payout.>"];
+    public static readonly string[] EventStreamSubjects = ["user.>", "ticket.>", "order.>", "expiration.>", "payment.>", "payout.>"];
 
     /// <summary>Where a consumer parks a message it gave up on: <c>deadletter.{consumer}.{subject}</c>.</summary>
     public const string DeadLetterStream = "SWAPSEATS_DEADLETTER";

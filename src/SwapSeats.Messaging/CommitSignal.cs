@@ -121,7 +121,11 @@ internal sealed class CommitSignalInterceptor<TEntity>(CommitSignal<TEntity> sig
         var earliest = DateTimeOffset.MaxValue;
         foreach (var entry in context.ChangeTracker.Entries<TEntity>())
         {
-            if (entry.State == EntityState.Added)
+            // A new row, or a row that became due again (an email whose address arrived, a payout whose account did).
+            // (Only where DueAt is a column: a computed one, like a reservation timer's, never changes by an update.)
+            var becameDue = entry.State == EntityState.Modified && entry.Entity is IDueAt
+                && entry.Metadata.FindProperty(nameof(IDueAt.DueAt)) is not null && entry.Property(nameof(IDueAt.DueAt)).IsModified;
+            if (entry.State == EntityState.Added || becameDue)
             {
                 var due = entry.Entity is IDueAt dueAt ? dueAt.DueAt : DateTimeOffset.MinValue;
                 earliest = due < earliest ? due.Value : earliest;

@@ -20,9 +20,10 @@ public sealed class ContractsTests
         { "order.cancelled", Shape(new OrderCancelled(C, 1, new TicketRef(A)) { Reason = "expired" }, """{"id":"C","version":1,"ticket":{"id":"A"},"reason":"expired"}""") },
         { "order.completed", Shape(new OrderCompleted(C, 1, new TicketRef(A)) { UserId = B }, """{"id":"C","version":1,"ticket":{"id":"A"},"userId":"B"}""") },
         { "expiration.complete", Shape(new ExpirationComplete(C), """{"orderId":"C"}""") },
-        { "payment.created", Shape(new PaymentCreated(A, C, 1999, "usd"), """{"id":"A","orderId":"C","amount":1999,"currency":"usd"}""") },
+        { "payment.created", Shape(new PaymentCreated(A, C, 1999, "usd") { Payout = new PayoutTerms(100, 1899, At) }, """{"id":"A","orderId":"C","amount":1999,"currency":"usd","payout":{"fee":100,"amount":1899,"releaseAt":"2026-11-25T12:00:00+00:00"}}""") },
         { "payment.failed", Shape(new PaymentFailed(C, "card_declined"), """{"orderId":"C","reason":"card_declined"}""") },
         { "payment.refunded", Shape(new PaymentRefunded(A, C, 1999, "usd") { Reason = "notDelivered" }, """{"id":"A","orderId":"C","amount":1999,"currency":"usd","reason":"notDelivered"}""") },
+        { "user.created", Shape(new UserCreated(A, "fan@example.com"), """{"id":"A","email":"fan@example.com"}""") },
         { "payout.paid", Shape(new PayoutPaid(A, B, C, 1899, "usd"), """{"id":"A","sellerId":"B","orderId":"C","amount":1899,"currency":"usd"}""") },
     };
 

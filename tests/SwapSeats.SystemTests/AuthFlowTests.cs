@@ -74,7 +74,7 @@ public sealed class AuthFlowTests(SwapSeatsSystem system)
     [Fact]
     public async Task Every_process_reports_ready()
     {
-        Assert.Equal(7, system.Services.Count);
+        Assert.Equal(8, system.Services.Count); // auth, tickets, orders, expiration, payments, notifications, web, gateway
         foreach (var (name, service) in system.Services)
         {
             using var probe = new HttpClient { BaseAddress = service.BaseAddress };

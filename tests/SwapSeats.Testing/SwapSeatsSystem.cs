@@ -31,6 +31,9 @@ public class SwapSeatsSystem : IAsyncLifetime
 
     public static readonly TimeSpan PayoutDelay = TimeSpan.FromSeconds(2);
 
+    /// <summary>The SMTP server the notifications service sends to.</summary>
+    public SmtpSink Smtp { get; private set; } = null!;
+
     public virtual async Task InitializeAsync()
     {
         Postgres = await StartPostgresAsync();
@@ -41,7 +44,8 @@ public class SwapSeatsSystem : IAsyncLifetime
             ["Jwt:PublicKeyPem"] = SessionKeys.PublicPem,
             ["ConnectionStrings:nats"] = Nats.Url,
         };
-        string[] withDatabase = ["auth", "tickets", "orders", "expiration", "payments"];
+        Smtp = await SmtpSink.StartNewAsync();
+        string[] withDatabase = ["auth", "tickets", "orders", "expiration", "payments", "notifications"];
         foreach (var name in withDatabase)
         {
             Databases[name] = await Postgres.CreateDatabaseAsync(name);
@@ -52,6 +56,9 @@ public class SwapSeatsSystem : IAsyncLifetime
         own["auth"]["Auth:SigningKeyPem"] = SessionKeys.PrivatePem;
         // Escrow in seconds, not a day: a sale for an event that starts moments ahead is paid out within the test.
         own["payments"]["Payments:PayoutDelay"] = PayoutDelay.ToString();
+        own["notifications"]["Notifications:Smtp:Host"] = "127.0.0.1";
+        own["notifications"]["Notifications:Smtp:Port"] = Smtp.Port.ToString();
+        own["notifications"]["Notifications:Smtp:Security"] = "None";
         foreach (var name in withDatabase)
         {
             Services[name] = new ServiceProcess($"SwapSeats.{char.ToUpperInvariant(name[0])}{name[1..]}", common.Concat(own[name]).ToDictionary());
@@ -138,6 +145,10 @@ public class SwapSeatsSystem : IAsyncLifetime
         }
 
         await Nats.DisposeAsync();
+        if (Smtp is not null)
+        {
+            await Smtp.DisposeAsync();
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+using SwapSeats.Contracts;
+using SwapSeats.Messaging;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -41,6 +43,8 @@ public static partial class UsersApi
         var (email, password) = Validate(credentials, checkPasswordRules: true);
         var user = User.Register(email, password, hasher, time.GetUtcNow());
         db.Users.Add(user);
+        // The address every email to this user goes to (notifications), announced with the account in one transaction.
+        db.Publish(new UserCreated(user.Id, user.Email));
         try
         {
             await db.SaveChangesAsync(cancellationToken);

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using SwapSeats.Auth.Domain;
+using SwapSeats.Messaging;
 
 namespace SwapSeats.Auth.Data;
 
@@ -33,6 +34,8 @@ public sealed class AuthDbContext(DbContextOptions<AuthDbContext> options) : DbC
             failure.Property(f => f.FailedAt).HasColumnName("failed_at");
             failure.HasIndex(f => new { f.Email, f.FailedAt }).HasDatabaseName("ix_sign_in_failures_email_failed_at");
         });
+
+        modelBuilder.AddOutboxAndInbox();
     }
 }
 

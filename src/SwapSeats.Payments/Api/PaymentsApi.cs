@@ -75,8 +75,12 @@ public static class PaymentsApi
                     db.Payments.Add(payment);
                     // The seller's share, held in escrow from this moment, in the same transaction as the payment.
                     var listing = order.TicketId is { } ticketId ? await db.Listings.FindAsync([ticketId], cancellationToken) : null;
-                    db.Payouts.Add(Payout.For(payment, order, options.Value.SellerFeeRate, listing, options.Value.PayoutDelay, now));
-                    db.Publish(new PaymentCreated(payment.Id, orderId, amount, currency));
+                    var payout = Payout.For(payment, order, options.Value.SellerFeeRate, listing, options.Value.PayoutDelay, now);
+                    db.Payouts.Add(payout);
+                    db.Publish(new PaymentCreated(payment.Id, orderId, amount, currency)
+                    {
+                        Payout = new PayoutTerms((long)(payout.Fee * 100m), payout.AmountInMinorUnits(), payout.ReleaseAt),
+                    });
                     await db.SaveChangesAsync(cancellationToken);
                     await transaction.CommitAsync(cancellationToken);
                     return TypedResults.Created($"/api/payments/{payment.Id}", PaymentDto.From(payment));

@@ -39,7 +39,7 @@ public static partial class PayoutsApi
 
     /// <summary>Where transfers go (stripe provider); payouts that waited for an account are due at once.</summary>
     public static async Task<NoContent> Connect(
-        PayoutAccountRequest request, ClaimsPrincipal user, PaymentsDbContext db, CommitSignal<Payout> payoutsDue, TimeProvider time,
+        PayoutAccountRequest request, ClaimsPrincipal user, PaymentsDbContext db, TimeProvider time,
         CancellationToken cancellationToken)
     {
         var account = request.StripeAccountId?.Trim() ?? "";
@@ -64,11 +64,8 @@ public static partial class PayoutsApi
         var waiting = await db.Payouts.Where(p => p.SellerId == sellerId && p.Status == PayoutStatuses.Held && p.HoldReason == Payout.NoAccount)
             .ToListAsync(cancellationToken);
         waiting.ForEach(p => p.AccountConnected(now));
+        // Committing payouts that became due wakes the payout processor (their due time changed: CommitSignal).
         await db.SaveChangesAsync(cancellationToken);
-        if (waiting.Count > 0)
-        {
-            payoutsDue.Notify();
-        }
 
         return TypedResults.NoContent();
     }

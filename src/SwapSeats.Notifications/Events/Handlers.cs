@@ -1,0 +1,188 @@
+using Microsoft.EntityFrameworkCore;
+using SwapSeats.Contracts;
+using SwapSeats.Messaging.Consumers;
+using SwapSeats.Notifications.Data;
+using SwapSeats.Notifications.Domain;
+using SwapSeats.Notifications.Sending;
+
+namespace SwapSeats.Notifications.Events;
+
+/// <summary>Queues an email in the event's transaction (the consumer commits it with the inbox record).</summary>
+public sealed class Mailbox(NotificationsDbContext db, EmailTemplates templates, TimeProvider time)
+{
+    public EmailTemplates Templates => templates;
+
+    /// <summary>
+    /// Orders the consumers that meet at one recipient: user.created and the event that emails them ride separate
+    /// consumers, and without this each could commit unseen by the other, leaving an email waiting for an address that
+    /// had already arrived. Held until the consumer's transaction ends.
+    /// </summary>
+    public static Task LockRecipientAsync(NotificationsDbContext db, Guid recipientId, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({BitConverter.ToInt64(recipientId.ToByteArray(), 8)})", cancellationToken);
+
+    public async Task QueueAsync(Guid causeEventId, string kind, Guid recipientId, Composed content, CancellationToken cancellationToken)
+    {
+        if (await db.Emails.AnyAsync(e => e.CauseEventId == causeEventId && e.RecipientId == recipientId && e.Kind == kind, cancellationToken))
+        {
+            return;
+        }
+
+        await LockRecipientAsync(db, recipientId, cancellationToken);
+        // Null when the recipient's user.created has not arrived yet: the email waits for it.
+        var to = await db.Recipients.Where(r => r.Id == recipientId).Select(r => r.Email).SingleOrDefaultAsync(cancellationToken);
+        db.Emails.Add(Email.Queue(causeEventId, kind, recipientId, to, content, time.GetUtcNow()));
+    }
+}
+
+/// <summary>A new address; emails that waited for it are due now.</summary>
+public sealed class UserCreatedHandler(NotificationsDbContext db, TimeProvider time) : IEventHandler<UserCreated>
+{
+    public async Task<HandleResult> HandleAsync(UserCreated @event, CancellationToken cancellationToken)
+    {
+        await Mailbox.LockRecipientAsync(db, @event.Id, cancellationToken);
+        if (await db.Recipients.AnyAsync(r => r.Id == @event.Id, cancellationToken))
+        {
+            return HandleResult.Ignored;
+        }
+
+        db.Recipients.Add(Recipient.From(@event));
+        foreach (var waiting in await db.Emails.Where(e => e.RecipientId == @event.Id && e.To == null).ToListAsync(cancellationToken))
+        {
+            waiting.AddressKnown(@event.Email, time.GetUtcNow());
+        }
+
+        return HandleResult.Applied;
+    }
+}
+
+public sealed class TicketCreatedHandler(NotificationsDbContext db) : IEventHandler<TicketCreated>
+{
+    public async Task<HandleResult> HandleAsync(TicketCreated @event, CancellationToken cancellationToken)
+    {
+        var current = await db.Tickets.FindAsync([@event.Id], cancellationToken);
+        var result = Versioned.Check(current?.Version, @event.Version);
+        if (result == HandleResult.Applied)
+        {
+            db.Tickets.Add(TicketCopy.From(@event));
+        }
+
+        return result;
+    }
+}
+
+/// <summary>Keeps the listing's copy; the first file after the sale tells the buyer the ticket is ready.</summary>
+public sealed class TicketUpdatedHandler(NotificationsDbContext db, Mailbox mail) : IEventHandler<TicketUpdated>
+{
+    public async Task<HandleResult> HandleAsync(TicketUpdated @event, CancellationToken cancellationToken)
+    {
+        var current = await db.Tickets.FindAsync([@event.Id], cancellationToken);
+        var result = Versioned.Check(current?.Version, @event.Version);
+        if (result != HandleResult.Applied)
+        {
+            return result;
+        }
+
+        var lateFile = !current!.HasFile && @event.HasFile && current.Status == TicketStatuses.Sold && @event.Status == TicketStatuses.Sold;
+        current.With(@event.UserId, @event.Title, @event.Event, @event.Status, @event.OrderId, @event.HasFile, @event.Version);
+        if (lateFile && @event.OrderId is { } orderId)
+        {
+            if (await db.Orders.FindAsync([orderId], cancellationToken) is not { } order)
+            {
+                return HandleResult.RetryLater;
+            }
+
+            await mail.QueueAsync(@event.EventId, EmailKinds.TicketReady, order.BuyerId, mail.Templates.TicketReady(current), cancellationToken);
+        }
+
+        return HandleResult.Applied;
+    }
+}
+
+/// <summary>The buyer hears the ticket is held, with the time it runs out and a link to pay.</summary>
+public sealed class OrderCreatedHandler(NotificationsDbContext db, Mailbox mail) : IEventHandler<OrderCreated>
+{
+    public async Task<HandleResult> HandleAsync(OrderCreated @event, CancellationToken cancellationToken)
+    {
+        if (await db.Orders.AnyAsync(o => o.Id == @event.Id, cancellationToken))
+        {
+            return HandleResult.Ignored;
+        }
+
+        // Orders took the order only after hearing of the ticket; here ticket.> may not have caught up yet.
+        if (await db.Tickets.FindAsync([@event.Ticket.Id], cancellationToken) is not { } ticket)
+        {
+            return HandleResult.RetryLater;
+        }
+
+        var order = OrderCopy.From(@event);
+        db.Orders.Add(order);
+        await mail.QueueAsync(@event.EventId, EmailKinds.Reserved, order.BuyerId, mail.Templates.Reserved(order, ticket), cancellationToken);
+        return HandleResult.Applied;
+    }
+}
+
+/// <summary>A reservation released because it ran out or the card was declined: the buyer is told why.</summary>
+public sealed class OrderCancelledHandler(NotificationsDbContext db, Mailbox mail) : IEventHandler<OrderCancelled>
+{
+    public async Task<HandleResult> HandleAsync(OrderCancelled @event, CancellationToken cancellationToken)
+    {
+        if (@event.Reason is not (CancelReasons.Expired or CancelReasons.PaymentFailed))
+        {
+            return HandleResult.Ignored;
+        }
+
+        if (await db.Orders.FindAsync([@event.Id], cancellationToken) is not { } order)
+        {
+            return HandleResult.RetryLater;
+        }
+
+        var ticket = await db.Tickets.FindAsync([order.TicketId], cancellationToken);
+        await mail.QueueAsync(@event.EventId, EmailKinds.Released, order.BuyerId, mail.Templates.Released(order, ticket, @event.Reason), cancellationToken);
+        return HandleResult.Applied;
+    }
+}
+
+/// <summary>A sale: the buyer's receipt and the seller's "sold" with the payout's terms.</summary>
+public sealed class PaymentCreatedHandler(NotificationsDbContext db, Mailbox mail) : IEventHandler<PaymentCreated>
+{
+    public async Task<HandleResult> HandleAsync(PaymentCreated @event, CancellationToken cancellationToken)
+    {
+        // payment.> and order.> are separate consumers: the order may still be on its way.
+        if (await db.Orders.FindAsync([@event.OrderId], cancellationToken) is not { } order
+            || await db.Tickets.FindAsync([order.TicketId], cancellationToken) is not { } ticket)
+        {
+            return HandleResult.RetryLater;
+        }
+
+        await mail.QueueAsync(@event.EventId, EmailKinds.Receipt, order.BuyerId, mail.Templates.Receipt(order, ticket, @event.Amount, @event.Currency), cancellationToken);
+        await mail.QueueAsync(@event.EventId, EmailKinds.Sold, ticket.SellerId, mail.Templates.Sold(ticket, @event.Amount, @event.Currency, @event.Payout), cancellationToken);
+        return HandleResult.Applied;
+    }
+}
+
+public sealed class PaymentRefundedHandler(NotificationsDbContext db, Mailbox mail) : IEventHandler<PaymentRefunded>
+{
+    public async Task<HandleResult> HandleAsync(PaymentRefunded @event, CancellationToken cancellationToken)
+    {
+        if (await db.Orders.FindAsync([@event.OrderId], cancellationToken) is not { } order)
+        {
+            return HandleResult.RetryLater;
+        }
+
+        var ticket = await db.Tickets.FindAsync([order.TicketId], cancellationToken);
+        await mail.QueueAsync(@event.EventId, EmailKinds.Refunded, order.BuyerId,
+            mail.Templates.Refunded(order, ticket, @event.Amount, @event.Currency, @event.Reason), cancellationToken);
+        return HandleResult.Applied;
+    }
+}
+
+public sealed class PayoutPaidHandler(NotificationsDbContext db, Mailbox mail) : IEventHandler<PayoutPaid>
+{
+    public async Task<HandleResult> HandleAsync(PayoutPaid @event, CancellationToken cancellationToken)
+    {
+        var order = await db.Orders.FindAsync([@event.OrderId], cancellationToken);
+        var ticket = order is null ? null : await db.Tickets.FindAsync([order.TicketId], cancellationToken);
+        await mail.QueueAsync(@event.EventId, EmailKinds.PaidOut, @event.SellerId, mail.Templates.PaidOut(ticket, @event.Amount, @event.Currency), cancellationToken);
+        return HandleResult.Applied;
+    }
+}

@@ -1,0 +1,135 @@
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using SwapSeats.Messaging;
+using SwapSeats.Notifications.Data;
+using SwapSeats.Notifications.Domain;
+using SwapSeats.ServiceDefaults;
+
+namespace SwapSeats.Notifications.Sending;
+
+/// <summary>
+/// Delivers queued emails over SMTP (MailKit), a batch per connection. Claimed with <c>FOR UPDATE SKIP LOCKED</c>, so
+/// replicas never send one email twice; marked sent in the transaction that claimed it. While the server is
+/// unreachable every email waits with backoff and none is lost. Woken by a committed email that is due (new, or whose
+/// address just arrived); otherwise sleeps until the next retry.
+/// </summary>
+public sealed partial class EmailSender(
+    IServiceScopeFactory scopes, CommitSignal<Email> queued, IOptions<NotificationsOptions> options, TimeProvider time,
+    ILogger<EmailSender> logger) : Worker(logger, time)
+{
+    public const int BatchSize = 50;
+
+    public static readonly TimeSpan MaxSleep = TimeSpan.FromMinutes(1);
+
+    private readonly NotificationsOptions.SmtpOptions _smtp = options.Value.Smtp;
+
+    protected override TimeSpan LongestRetry => TimeSpan.FromSeconds(5);
+
+    protected override async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        while (await SendDueAsync(cancellationToken) == BatchSize)
+        {
+        }
+
+        return await TimeUntilNextDueAsync(cancellationToken);
+    }
+
+    protected override Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) =>
+        queued.WaitUntilAsync(Time.GetUtcNow() + wait, Time, cancellationToken);
+
+    /// <returns>How many emails were tried.</returns>
+    public async Task<int> SendDueAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
+        var now = Time.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var due = await db.Emails.FromSql(
+                $"SELECT * FROM emails WHERE due_at <= {now} AND to_address IS NOT NULL ORDER BY due_at LIMIT {BatchSize} FOR UPDATE SKIP LOCKED")
+            .ToListAsync(cancellationToken);
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+
+        using var smtp = new SmtpClient { Timeout = (int)_smtp.Timeout.TotalMilliseconds };
+        try
+        {
+            await smtp.ConnectAsync(_smtp.Host, _smtp.Port, _smtp.Security switch
+            {
+                "Required" => SecureSocketOptions.StartTls,
+                "None" => SecureSocketOptions.None,
+                _ => SecureSocketOptions.StartTlsWhenAvailable,
+            }, cancellationToken);
+            if (!string.IsNullOrEmpty(_smtp.User))
+            {
+                await smtp.AuthenticateAsync(_smtp.User, _smtp.Password ?? "", cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The server is away: every email of the batch waits and is tried again.
+            due.ForEach(e => e.Failed(ex.Message, now));
+            LogUnreachable(logger, ex, _smtp.Host, _smtp.Port, due.Count);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return 0;
+        }
+
+        foreach (var email in due)
+        {
+            try
+            {
+                await smtp.SendAsync(Message(email), cancellationToken);
+                email.Sent(now);
+            }
+            catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or IOException or MailKit.ServiceNotConnectedException)
+            {
+                email.Failed(ex.Message, now);
+                LogFailed(logger, ex, email.Id, email.Attempts);
+                if (!smtp.IsConnected)
+                {
+                    break;
+                }
+            }
+        }
+
+        // An email SMTP accepted but whose mark is lost in a crash here is sent again: its Message-ID says it is the same.
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        await smtp.DisconnectAsync(quit: true, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+        return due.Count;
+    }
+
+    private MimeMessage Message(Email email)
+    {
+        var message = new MimeMessage
+        {
+            MessageId = email.MessageId,
+            Subject = email.Subject,
+            Body = new BodyBuilder { TextBody = email.Text, HtmlBody = email.Html }.ToMessageBody(),
+        };
+        message.From.Add(MailboxAddress.Parse(_smtp.From));
+        message.To.Add(MailboxAddress.Parse(email.To!));
+        message.Date = email.CreatedAt;
+        return message;
+    }
+
+    private async Task<TimeSpan> TimeUntilNextDueAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
+        var next = await db.Emails.Where(e => e.DueAt != null && e.To != null).MinAsync(e => e.DueAt, cancellationToken);
+        var untilNext = next is null ? MaxSleep : next.Value - Time.GetUtcNow();
+        return untilNext < MaxSleep ? untilNext : MaxSleep;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SMTP server {Host}:{Port} unreachable; {Count} emails wait")]
+    private static partial void LogUnreachable(ILogger logger, Exception exception, string host, int port, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Email {EmailId} was refused (attempt {Attempts}); it is tried again")]
+    private static partial void LogFailed(ILogger logger, Exception exception, Guid emailId, int attempts);
+}

@@ -1,0 +1,181 @@
+using MimeKit;
+using SwapSeats.Contracts;
+using SwapSeats.Notifications.Domain;
+using SwapSeats.Testing;
+
+namespace SwapSeats.Notifications.Tests;
+
+/// <summary>Every email of SPEC's table, once each, to the right address with the right links, through a real SMTP server.</summary>
+public sealed class NotificationTests(NotificationsApp app) : IClassFixture<NotificationsApp>
+{
+    private static readonly DateTimeOffset StartsAt = new(2027, 6, 5, 19, 30, 0, TimeSpan.Zero);
+
+    private sealed record People(Guid Buyer, string BuyerEmail, Guid Seller, string SellerEmail);
+
+    private async Task<People> PeopleAsync(bool announce = true)
+    {
+        var people = new People(Guid.CreateVersion7(), $"buyer-{Guid.NewGuid():N}@example.com", Guid.CreateVersion7(), $"seller-{Guid.NewGuid():N}@example.com");
+        if (announce)
+        {
+            await app.Bus.PublishAsync(new UserCreated(people.Buyer, people.BuyerEmail));
+            await app.Bus.PublishAsync(new UserCreated(people.Seller, people.SellerEmail));
+        }
+
+        return people;
+    }
+
+    private static TicketCreated Listing(Guid seller, bool hasFile = false) => new(Guid.CreateVersion7(), "Block 112, row C, seat 14", 45m, seller, 0)
+    {
+        Event = new EventInfo(Guid.CreateVersion7(), "Coldplay", "Wembley Stadium", "London", StartsAt),
+        FaceValue = 45m,
+        HasFile = hasFile,
+    };
+
+    private static OrderCreated Order(Guid buyer, TicketCreated ticket) =>
+        new(Guid.CreateVersion7(), buyer, OrderStatuses.Created, new DateTimeOffset(2027, 6, 1, 12, 15, 0, TimeSpan.Zero), 0, new OrderTicket(ticket.Id, ticket.Price));
+
+    private Task<MimeMessage> MailAsync(string to, string subjectPart) =>
+        Eventually.Until(() => Task.FromResult(app.Smtp.To(to).FirstOrDefault(m => m.Subject!.Contains(subjectPart, StringComparison.Ordinal))),
+            m => m is not null, TimeSpan.FromSeconds(20), $"an email to {to} about '{subjectPart}'")!;
+
+    private static void Says(MimeMessage mail, params string[] parts)
+    {
+        foreach (var part in parts)
+        {
+            Assert.Contains(part, mail.TextBody);
+            Assert.Contains(System.Net.WebUtility.HtmlEncode(part), mail.HtmlBody);
+        }
+    }
+
+    [Fact]
+    public async Task A_whole_trade_sends_each_email_of_the_table_once_to_the_right_address_with_its_links()
+    {
+        var p = await PeopleAsync();
+        var ticket = Listing(p.Seller);
+        await app.Bus.PublishAsync(ticket);
+        var order = Order(p.Buyer, ticket);
+        await app.Bus.PublishAsync(order);
+
+        var held = await MailAsync(p.BuyerEmail, "held until");
+        Assert.Equal("Your ticket is held until Tue 1 Jun 2027, 12:15 UTC", held.Subject);
+        Says(held, "$45.00", "Coldplay, Wembley Stadium, London", $"{NotificationsApp.Web}/orders/{order.Id}");
+
+        var payment = new PaymentCreated(Guid.CreateVersion7(), order.Id, 4500, "usd") { Payout = new PayoutTerms(225, 4275, StartsAt.AddDays(1)) };
+        await app.Bus.PublishAsync(payment);
+        var receipt = await MailAsync(p.BuyerEmail, "Receipt");
+        Says(receipt, "$45.00", "The seller will attach the ticket before the event");
+        var sold = await MailAsync(p.SellerEmail, "Sold");
+        Says(sold, "$45.00", "Fee $2.25", "you receive $42.75", "Sun 6 Jun 2027, 19:30 UTC", "Attach the ticket now", $"{NotificationsApp.Web}/tickets/mine");
+
+        // The ticket sells (tickets' versions 1 reserved, 2 sold), then its first file arrives: the buyer hears it is ready.
+        await app.Bus.PublishAsync(new TicketUpdated(ticket.Id, ticket.Title, 45m, p.Seller, order.Id, TicketStatuses.Reserved, 1) { Event = ticket.Event });
+        await app.Bus.PublishAsync(new TicketUpdated(ticket.Id, ticket.Title, 45m, p.Seller, order.Id, TicketStatuses.Sold, 2) { Event = ticket.Event });
+        await app.Bus.PublishAsync(new TicketUpdated(ticket.Id, ticket.Title, 45m, p.Seller, order.Id, TicketStatuses.Sold, 3) { Event = ticket.Event, HasFile = true });
+        var ready = await MailAsync(p.BuyerEmail, "ready");
+        Says(ready, $"{NotificationsApp.Web}/tickets/purchased");
+
+        var payout = new PayoutPaid(Guid.CreateVersion7(), p.Seller, order.Id, 4275, "usd");
+        await app.Bus.PublishAsync(payout);
+        var paid = await MailAsync(p.SellerEmail, "Paid out");
+        Says(paid, "$42.75", $"{NotificationsApp.Web}/payouts");
+
+        var refund = new PaymentRefunded(payment.Id, order.Id, 4500, "usd") { Reason = "notDelivered" };
+        await app.Bus.PublishAsync(refund);
+        Says(await MailAsync(p.BuyerEmail, "Refunded"), "$45.00", "did not attach the ticket");
+
+        // A second order of the buyer runs out, a third is declined: each says why; a buyer's own cancel sends nothing.
+        var other = Listing(p.Seller);
+        await app.Bus.PublishAsync(other);
+        var expired = Order(p.Buyer, other);
+        var declined = Order(p.Buyer, other);
+        var cancelled = Order(p.Buyer, other);
+        foreach (var (o, reason) in new[] { (expired, CancelReasons.Expired), (declined, CancelReasons.PaymentFailed), (cancelled, CancelReasons.Cancelled) })
+        {
+            await app.Bus.PublishAsync(o);
+            await app.Bus.PublishAsync(new OrderCancelled(o.Id, 1, new TicketRef(other.Id)) { Reason = reason });
+        }
+
+        Says(await MailAsync(p.BuyerEmail, "ran out"), "back on sale", $"{NotificationsApp.Web}/tickets/{other.Id}");
+        Says(await MailAsync(p.BuyerEmail, "payment was declined"), "Your card was declined");
+
+        // Redelivered events (same event ids, as after the stream's duplicate window) send nothing more.
+        await app.Bus.RedeliverAsync(order);
+        await app.Bus.RedeliverAsync(payment);
+        await app.Bus.RedeliverAsync(payout);
+        var marker = Guid.CreateVersion7();
+        await app.Bus.PublishAsync(new PayoutPaid(Guid.CreateVersion7(), marker, order.Id, 1, "usd"));
+        await app.Bus.PublishAsync(new UserCreated(marker, $"marker-{marker:N}@example.com"));
+        await MailAsync($"marker-{marker:N}@example.com", "Paid out"); // everything before it has been handled
+
+        // Exactly once each: four holds (one per order), the receipt, the ticket ready, the refund, the two releases.
+        var toBuyer = app.Smtp.To(p.BuyerEmail).Select(m => m.Subject!.Split(' ')[0..2]).Select(w => string.Join(' ', w)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["Receipt: $45.00", "Refunded: $45.00", "Your payment", "Your reservation", "Your ticket", "Your ticket", "Your ticket", "Your ticket", "Your ticket"], toBuyer);
+        Assert.Equal(4, app.Smtp.To(p.BuyerEmail).Count(m => m.Subject!.StartsWith("Your ticket is held", StringComparison.Ordinal)));
+        Assert.Single(app.Smtp.To(p.BuyerEmail), m => m.Subject!.StartsWith("Your ticket is ready", StringComparison.Ordinal));
+        Assert.Single(app.Smtp.To(p.SellerEmail), m => m.Subject!.StartsWith("Sold", StringComparison.Ordinal));
+        Assert.Single(app.Smtp.To(p.SellerEmail), m => m.Subject!.StartsWith("Paid out", StringComparison.Ordinal));
+        Assert.Equal(2, app.Smtp.To(p.SellerEmail).Count());
+        Assert.All(app.Smtp.To(p.BuyerEmail).Concat(app.Smtp.To(p.SellerEmail)), m =>
+        {
+            Assert.EndsWith("@swapseats", m.MessageId);
+            Assert.Equal("no-reply@swapseats.local", m.From.Mailboxes.Single().Address);
+        });
+    }
+}
+
+/// <summary>Emails that cannot go yet: the mail server is away, or the recipient's address has not arrived.</summary>
+public sealed class NotificationDelayTests(NotificationsApp app) : IClassFixture<NotificationsApp>
+{
+    private readonly TicketCreated _ticket = new(Guid.CreateVersion7(), "Stalls, row F", 10m, Guid.CreateVersion7(), 0)
+    {
+        Event = new EventInfo(Guid.CreateVersion7(), "Hamilton", "Victoria Palace Theatre", "London", DateTimeOffset.UtcNow.AddDays(9)),
+    };
+
+    private OrderCreated Order(Guid buyer) =>
+        new(Guid.CreateVersion7(), buyer, OrderStatuses.Created, DateTimeOffset.UtcNow.AddMinutes(15), 0, new OrderTicket(_ticket.Id, 10m));
+
+    private Task ListedAsync() => app.Bus.PublishAsync(_ticket);
+
+    [Fact]
+    public async Task With_the_smtp_server_stopped_emails_wait_and_all_arrive_once_it_is_back()
+    {
+        var buyers = Enumerable.Range(0, 5).Select(_ => (Id: Guid.CreateVersion7(), Email: $"fan-{Guid.NewGuid():N}@example.com")).ToList();
+        await ListedAsync();
+        await app.Smtp.StopAsync();
+        foreach (var buyer in buyers)
+        {
+            await app.Bus.PublishAsync(new UserCreated(buyer.Id, buyer.Email));
+            await app.Bus.PublishAsync(Order(buyer.Id));
+        }
+
+        // Queued, tried, failed: nothing is lost while the server is away.
+        await Eventually.Until(async () => (await Task.WhenAll(buyers.Select(b => app.EmailsAsync(b.Id)))).SelectMany(e => e).ToList(),
+            emails => emails.Count == buyers.Count && emails.All(e => e.Attempts > 0 && e.SentAt == null), TimeSpan.FromSeconds(20), "failed attempts");
+
+        await app.Smtp.StartAsync();
+        foreach (var buyer in buyers)
+        {
+            await Eventually.Until(() => Task.FromResult(app.Smtp.To(buyer.Email).Count()), n => n > 0, TimeSpan.FromSeconds(30), $"the email to {buyer.Email}");
+        }
+
+        await Eventually.Until(async () => (await Task.WhenAll(buyers.Select(b => app.EmailsAsync(b.Id)))).SelectMany(e => e).All(e => e.SentAt != null), done => done);
+        Assert.All(buyers, b => Assert.Single(app.Smtp.To(b.Email)));
+    }
+
+    [Fact]
+    public async Task An_email_for_a_user_whose_address_has_not_arrived_is_sent_when_it_does()
+    {
+        var buyer = Guid.CreateVersion7();
+        var address = $"late-{Guid.NewGuid():N}@example.com";
+        await ListedAsync();
+        await app.Bus.PublishAsync(Order(buyer));
+        var waiting = await Eventually.Until(() => app.EmailsAsync(buyer), e => e.Count == 1);
+        Assert.Null(waiting[0].To);
+        Assert.Null(waiting[0].DueAt);
+
+        await app.Bus.PublishAsync(new UserCreated(buyer, address));
+        var mail = await Eventually.Until(() => Task.FromResult(app.Smtp.To(address).ToList()), m => m.Count > 0, TimeSpan.FromSeconds(10), "the late email");
+        Assert.Single(mail);
+        Assert.Equal($"{waiting[0].Id:N}@swapseats", mail[0].MessageId);
+    }
+}
