@@ -179,3 +179,42 @@ public sealed class NotificationDelayTests(NotificationsApp app) : IClassFixture
         Assert.Equal($"{waiting[0].Id:N}@swapseats", mail[0].MessageId);
     }
 }
+
+/// <summary>What must never become an email: history replayed from the stream, and an address SMTP cannot take.</summary>
+public sealed class NotificationGuardTests(NotificationsApp app) : IClassFixture<NotificationsApp>
+{
+    [Fact]
+    public async Task Events_from_the_streams_history_update_the_replicas_but_email_nobody_and_a_bad_address_blocks_no_one()
+    {
+        var ticket = new TicketCreated(Guid.CreateVersion7(), "Row 2", 12m, Guid.CreateVersion7(), 0)
+        {
+            Event = new EventInfo(Guid.CreateVersion7(), "Old gig", "Hall", "Town", DateTimeOffset.UtcNow.AddDays(3)),
+        };
+        await app.Bus.PublishAsync(ticket);
+        var oldBuyer = Guid.CreateVersion7();
+        var oldEmail = $"old-{Guid.NewGuid():N}@example.com";
+        await app.Bus.PublishAsync(new UserCreated(oldBuyer, oldEmail));
+        // A new consumer replays the stream's last 30 days: a hold from last week is history, not news.
+        var old = new OrderCreated(Guid.CreateVersion7(), oldBuyer, OrderStatuses.Created, DateTimeOffset.UtcNow.AddDays(-7), 0, new OrderTicket(ticket.Id, 12m))
+        {
+            OccurredAt = DateTimeOffset.UtcNow.AddDays(-7),
+        };
+        await app.Bus.PublishAsync(old);
+        await Eventually.Until(() => app.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AnyAsync(db.Orders, o => o.Id == old.Id)), known => known);
+
+        // An address sign-up accepted but SMTP cannot take is given up on, and the next email still goes.
+        var bad = Guid.CreateVersion7();
+        await app.Bus.PublishAsync(new UserCreated(bad, "a(b@example.com"));
+        await app.Bus.PublishAsync(new OrderCreated(Guid.CreateVersion7(), bad, OrderStatuses.Created, DateTimeOffset.UtcNow.AddMinutes(15), 0, new OrderTicket(ticket.Id, 12m)));
+        var good = Guid.CreateVersion7();
+        var goodEmail = $"good-{Guid.NewGuid():N}@example.com";
+        await app.Bus.PublishAsync(new UserCreated(good, goodEmail));
+        await app.Bus.PublishAsync(new OrderCreated(Guid.CreateVersion7(), good, OrderStatuses.Created, DateTimeOffset.UtcNow.AddMinutes(15), 0, new OrderTicket(ticket.Id, 12m)));
+
+        await Eventually.Until(() => Task.FromResult(app.Smtp.To(goodEmail).Count()), n => n == 1, TimeSpan.FromSeconds(20), "the good address's email");
+        var given = await Eventually.Until(() => app.EmailsAsync(bad), e => e.Count == 1 && e[0].LastError is not null);
+        Assert.Null(given[0].DueAt);
+        Assert.Empty(await app.EmailsAsync(oldBuyer));
+        Assert.Empty(app.Smtp.To(oldEmail));
+    }
+}

@@ -51,6 +51,9 @@ public class PaymentsApp() : ServiceApp<Program>("payments")
         var order = await OrderedAsync(buyer, price, ticketId: ticket.Id);
         var paid = await PayAsync(buyer, order.Id, "tok_visa");
         paid.EnsureSuccessStatusCode();
+        // Orders completes the paid order; payments releases money only for a complete order.
+        await Bus.PublishAsync(new OrderCompleted(order.Id, 1, new TicketRef(ticket.Id)));
+        await WaitForOrderVersionAsync(order.Id, 1);
         return order;
     }
 

@@ -21,8 +21,14 @@ public sealed class PayoutTests(PaymentsApp app) : IClassFixture<PaymentsApp>
     /// <summary>One round of the processor now (the hosted one runs too: SKIP LOCKED keeps them apart).</summary>
     private Task<int> ProcessNowAsync() => app.Factory.Services.GetRequiredService<PayoutProcessor>().ProcessDueAsync(default);
 
+    // Each look also runs a round of the processor: the hosted one sleeps on the fake clock, and a sleep begun while the
+    // test moved the clock can start from the moved time (a fake clock jumps; a real one does not).
     private Task<Payout> WaitForPayoutAsync(Guid orderId, Func<Payout, bool> done) =>
-        Eventually.Until(() => app.PayoutAsync(orderId), done, TimeSpan.FromSeconds(10), $"payout of {orderId}");
+        Eventually.Until(async () =>
+        {
+            await app.Factory.Services.GetRequiredService<PayoutProcessor>().ProcessDueAsync(default);
+            return await app.PayoutAsync(orderId);
+        }, done, TimeSpan.FromSeconds(10), $"payout of {orderId}");
 
     [Theory]
     [InlineData("0.10", "0.01")]      // 0.005 → away from zero
@@ -112,6 +118,28 @@ public sealed class PayoutTests(PaymentsApp app) : IClassFixture<PaymentsApp>
     }
 
     [Fact]
+    public async Task Money_is_released_only_for_a_complete_order_and_a_cancellation_that_arrives_late_cancels_the_payout()
+    {
+        // Paid, but orders never completes the order (it had expired: its cancellation is on its way).
+        var ticket = await app.ListedAsync(Guid.CreateVersion7(), TimeSpan.FromMinutes(5), hasFile: true);
+        var buyer = Guid.CreateVersion7();
+        var order = await app.OrderedAsync(buyer, ticketId: ticket.Id);
+        (await app.PayAsync(buyer, order.Id, "tok_visa")).EnsureSuccessStatusCode();
+        app.Clock.Advance(TimeSpan.FromMinutes(5) + Delay);
+        var waiting = await WaitForPayoutAsync(order.Id, p => p.Attempts > 0);
+        Assert.Equal(PayoutStatuses.Held, waiting.Status);
+        Assert.Equal(0, await OutboxCountAsync(Subjects.PayoutPaid, order.Id.ToString()));
+
+        await app.Bus.PublishAsync(new OrderCancelled(order.Id, 1, new TicketRef(ticket.Id)) { Reason = CancelReasons.Expired });
+        await WaitForPayoutAsync(order.Id, p => p.Status == PayoutStatuses.Cancelled);
+        await app.Bus.WaitForAsync<PaymentRefunded>(e => e.OrderId == order.Id && e.Reason == "orderCancelled");
+        app.Clock.Advance(TimeSpan.FromHours(2));
+        await ProcessNowAsync();
+        await app.OutboxDrainedAsync();
+        Assert.Equal(0, await OutboxCountAsync(Subjects.PayoutPaid, order.Id.ToString()));
+    }
+
+    [Fact]
     public async Task Racing_schedulers_pay_each_payout_and_refund_each_undelivered_sale_once()
     {
         var seller = Guid.CreateVersion7();
@@ -184,8 +212,14 @@ public sealed class PayoutTests(PaymentsApp app) : IClassFixture<PaymentsApp>
 /// <summary>Payouts through Stripe (the local stub): a Transfer to the seller's connected account, once.</summary>
 public sealed class StripePayoutTests(StripePaymentsApp app) : IClassFixture<StripePaymentsApp>
 {
+    // Each look also runs a round of the processor: the hosted one sleeps on the fake clock, and a sleep begun while the
+    // test moved the clock can start from the moved time (a fake clock jumps; a real one does not).
     private Task<Payout> WaitForPayoutAsync(Guid orderId, Func<Payout, bool> done) =>
-        Eventually.Until(() => app.PayoutAsync(orderId), done, TimeSpan.FromSeconds(10), $"payout of {orderId}");
+        Eventually.Until(async () =>
+        {
+            await app.Factory.Services.GetRequiredService<PayoutProcessor>().ProcessDueAsync(default);
+            return await app.PayoutAsync(orderId);
+        }, done, TimeSpan.FromSeconds(10), $"payout of {orderId}");
 
     [Fact]
     public async Task A_payout_waits_visibly_for_the_sellers_account_then_is_transferred_once_even_when_the_answer_is_lost()

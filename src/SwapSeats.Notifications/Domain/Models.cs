@@ -168,6 +168,14 @@ public sealed class Email : IDueAt
         LastError = null;
     }
 
+    /// <summary>It can never be sent (an address SMTP cannot take): kept, with why, and not tried again.</summary>
+    public void Undeliverable(string error)
+    {
+        Attempts++;
+        LastError = error.Length > 500 ? error[..500] : error;
+        DueAt = null;
+    }
+
     public void Failed(string error, DateTimeOffset now)
     {
         Attempts++;

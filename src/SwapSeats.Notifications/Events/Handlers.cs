@@ -20,8 +20,27 @@ public sealed class Mailbox(NotificationsDbContext db, EmailTemplates templates,
     public static Task LockRecipientAsync(NotificationsDbContext db, Guid recipientId, CancellationToken cancellationToken) =>
         db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({BitConverter.ToInt64(recipientId.ToByteArray(), 8)})", cancellationToken);
 
-    public async Task QueueAsync(Guid causeEventId, string kind, Guid recipientId, Composed content, CancellationToken cancellationToken)
+    /// <summary>
+    /// Events older than this are history (a new consumer replays the stream's 30 days): the replicas learn from them,
+    /// but nobody is emailed about a hold that ran out weeks ago.
+    /// </summary>
+    public static readonly TimeSpan NewsLifetime = TimeSpan.FromDays(1);
+
+    /// <summary>How long an event waits for the replica it needs before it is sent with less detail.</summary>
+    public static readonly TimeSpan DetailWait = TimeSpan.FromMinutes(1);
+
+    public bool IsHistory(SwapSeats.Contracts.IntegrationEvent @event) => time.GetUtcNow() - @event.OccurredAt > NewsLifetime;
+
+    public bool MayWaitForDetail(SwapSeats.Contracts.IntegrationEvent @event) => time.GetUtcNow() - @event.OccurredAt < DetailWait;
+
+    public async Task QueueAsync(SwapSeats.Contracts.IntegrationEvent cause, string kind, Guid recipientId, Composed content, CancellationToken cancellationToken)
     {
+        if (IsHistory(cause))
+        {
+            return;
+        }
+
+        var causeEventId = cause.EventId;
         if (await db.Emails.AnyAsync(e => e.CauseEventId == causeEventId && e.RecipientId == recipientId && e.Kind == kind, cancellationToken))
         {
             return;
@@ -76,7 +95,17 @@ public sealed class TicketUpdatedHandler(NotificationsDbContext db, Mailbox mail
     public async Task<HandleResult> HandleAsync(TicketUpdated @event, CancellationToken cancellationToken)
     {
         var current = await db.Tickets.FindAsync([@event.Id], cancellationToken);
-        var result = Versioned.Check(current?.Version, @event.Version);
+        if (current is null)
+        {
+            // A listing whose ticket.created is older than the stream: the update carries all an email needs.
+            db.Tickets.Add(TicketCopy.From(new TicketCreated(@event.Id, @event.Title, @event.Price, @event.UserId, @event.Version)
+            {
+                Event = @event.Event, Status = @event.Status, HasFile = @event.HasFile,
+            }).With(@event.UserId, @event.Title, @event.Event, @event.Status, @event.OrderId, @event.HasFile, @event.Version));
+            return HandleResult.Applied;
+        }
+
+        var result = Versioned.Check(current.Version, @event.Version);
         if (result != HandleResult.Applied)
         {
             return result;
@@ -88,10 +117,10 @@ public sealed class TicketUpdatedHandler(NotificationsDbContext db, Mailbox mail
         {
             if (await db.Orders.FindAsync([orderId], cancellationToken) is not { } order)
             {
-                return HandleResult.RetryLater;
+                return mail.IsHistory(@event) ? HandleResult.Applied : HandleResult.RetryLater;
             }
 
-            await mail.QueueAsync(@event.EventId, EmailKinds.TicketReady, order.BuyerId, mail.Templates.TicketReady(current), cancellationToken);
+            await mail.QueueAsync(@event, EmailKinds.TicketReady, order.BuyerId, mail.Templates.TicketReady(current), cancellationToken);
         }
 
         return HandleResult.Applied;
@@ -108,15 +137,17 @@ public sealed class OrderCreatedHandler(NotificationsDbContext db, Mailbox mail)
             return HandleResult.Ignored;
         }
 
-        // Orders took the order only after hearing of the ticket; here ticket.> may not have caught up yet.
-        if (await db.Tickets.FindAsync([@event.Ticket.Id], cancellationToken) is not { } ticket)
+        // Orders took the order only after hearing of the ticket; here ticket.> may not have caught up yet. A listing
+        // never announced within the stream's reach is not waited for beyond a minute: the email says "your ticket".
+        var ticket = await db.Tickets.FindAsync([@event.Ticket.Id], cancellationToken);
+        if (ticket is null && mail.MayWaitForDetail(@event))
         {
             return HandleResult.RetryLater;
         }
 
         var order = OrderCopy.From(@event);
         db.Orders.Add(order);
-        await mail.QueueAsync(@event.EventId, EmailKinds.Reserved, order.BuyerId, mail.Templates.Reserved(order, ticket), cancellationToken);
+        await mail.QueueAsync(@event, EmailKinds.Reserved, order.BuyerId, mail.Templates.Reserved(order, ticket), cancellationToken);
         return HandleResult.Applied;
     }
 }
@@ -133,11 +164,11 @@ public sealed class OrderCancelledHandler(NotificationsDbContext db, Mailbox mai
 
         if (await db.Orders.FindAsync([@event.Id], cancellationToken) is not { } order)
         {
-            return HandleResult.RetryLater;
+            return mail.IsHistory(@event) ? HandleResult.Ignored : HandleResult.RetryLater;
         }
 
         var ticket = await db.Tickets.FindAsync([order.TicketId], cancellationToken);
-        await mail.QueueAsync(@event.EventId, EmailKinds.Released, order.BuyerId, mail.Templates.Released(order, ticket, @event.Reason), cancellationToken);
+        await mail.QueueAsync(@event, EmailKinds.Released, order.BuyerId, mail.Templates.Released(order, ticket, @event.Reason), cancellationToken);
         return HandleResult.Applied;
     }
 }
@@ -148,14 +179,22 @@ public sealed class PaymentCreatedHandler(NotificationsDbContext db, Mailbox mai
     public async Task<HandleResult> HandleAsync(PaymentCreated @event, CancellationToken cancellationToken)
     {
         // payment.> and order.> are separate consumers: the order may still be on its way.
-        if (await db.Orders.FindAsync([@event.OrderId], cancellationToken) is not { } order
-            || await db.Tickets.FindAsync([order.TicketId], cancellationToken) is not { } ticket)
+        if (await db.Orders.FindAsync([@event.OrderId], cancellationToken) is not { } order)
+        {
+            return mail.IsHistory(@event) ? HandleResult.Ignored : HandleResult.RetryLater;
+        }
+
+        var ticket = await db.Tickets.FindAsync([order.TicketId], cancellationToken);
+        if (ticket is null && mail.MayWaitForDetail(@event))
         {
             return HandleResult.RetryLater;
         }
 
-        await mail.QueueAsync(@event.EventId, EmailKinds.Receipt, order.BuyerId, mail.Templates.Receipt(order, ticket, @event.Amount, @event.Currency), cancellationToken);
-        await mail.QueueAsync(@event.EventId, EmailKinds.Sold, ticket.SellerId, mail.Templates.Sold(ticket, @event.Amount, @event.Currency, @event.Payout), cancellationToken);
+        await mail.QueueAsync(@event, EmailKinds.Receipt, order.BuyerId, mail.Templates.Receipt(order, ticket, @event.Amount, @event.Currency), cancellationToken);
+        if (ticket is not null)
+        {
+            await mail.QueueAsync(@event, EmailKinds.Sold, ticket.SellerId, mail.Templates.Sold(ticket, @event.Amount, @event.Currency, @event.Payout), cancellationToken);
+        }
         return HandleResult.Applied;
     }
 }
@@ -166,11 +205,11 @@ public sealed class PaymentRefundedHandler(NotificationsDbContext db, Mailbox ma
     {
         if (await db.Orders.FindAsync([@event.OrderId], cancellationToken) is not { } order)
         {
-            return HandleResult.RetryLater;
+            return mail.IsHistory(@event) ? HandleResult.Ignored : HandleResult.RetryLater;
         }
 
         var ticket = await db.Tickets.FindAsync([order.TicketId], cancellationToken);
-        await mail.QueueAsync(@event.EventId, EmailKinds.Refunded, order.BuyerId,
+        await mail.QueueAsync(@event, EmailKinds.Refunded, order.BuyerId,
             mail.Templates.Refunded(order, ticket, @event.Amount, @event.Currency, @event.Reason), cancellationToken);
         return HandleResult.Applied;
     }
@@ -182,7 +221,7 @@ public sealed class PayoutPaidHandler(NotificationsDbContext db, Mailbox mail) :
     {
         var order = await db.Orders.FindAsync([@event.OrderId], cancellationToken);
         var ticket = order is null ? null : await db.Tickets.FindAsync([order.TicketId], cancellationToken);
-        await mail.QueueAsync(@event.EventId, EmailKinds.PaidOut, @event.SellerId, mail.Templates.PaidOut(ticket, @event.Amount, @event.Currency), cancellationToken);
+        await mail.QueueAsync(@event, EmailKinds.PaidOut, @event.SellerId, mail.Templates.PaidOut(ticket, @event.Amount, @event.Currency), cancellationToken);
         return HandleResult.Applied;
     }
 }

@@ -30,11 +30,14 @@ public sealed partial class EmailSender(
 
     protected override async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
     {
-        while (await SendDueAsync(cancellationToken) == BatchSize)
+        int sent;
+        while ((sent = await SendDueAsync(cancellationToken)) == BatchSize)
         {
         }
 
-        return await TimeUntilNextDueAsync(cancellationToken);
+        // Due but claimed by another replica (SKIP LOCKED): not ours to spin on while it talks to the server.
+        var wait = await TimeUntilNextDueAsync(cancellationToken);
+        return sent == 0 && wait < TimeSpan.FromMilliseconds(500) ? TimeSpan.FromMilliseconds(500) : wait;
     }
 
     protected override Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) =>
@@ -81,9 +84,21 @@ public sealed partial class EmailSender(
 
         foreach (var email in due)
         {
+            MimeMessage message;
             try
             {
-                await smtp.SendAsync(Message(email), cancellationToken);
+                message = Message(email);
+            }
+            catch (ParseException ex)
+            {
+                // An address the sign-up accepted but SMTP cannot take: never sent, and never in the way of the rest.
+                email.Undeliverable($"Invalid address: {ex.Message}");
+                continue;
+            }
+
+            try
+            {
+                await smtp.SendAsync(message, cancellationToken);
                 email.Sent(now);
             }
             catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or IOException or MailKit.ServiceNotConnectedException)
@@ -97,9 +112,10 @@ public sealed partial class EmailSender(
             }
         }
 
-        // An email SMTP accepted but whose mark is lost in a crash here is sent again: its Message-ID says it is the same.
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        // What SMTP accepted is marked even when the service is stopping (a cancelled commit would send it all again);
+        // an email accepted but whose mark is lost in a crash is sent again: its Message-ID says it is the same.
+        await db.SaveChangesAsync(CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
         await smtp.DisconnectAsync(quit: true, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
         return due.Count;
     }

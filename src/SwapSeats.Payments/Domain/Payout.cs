@@ -114,7 +114,8 @@ public sealed class Payout : IDueAt
     public void DeliveryConfirmed()
     {
         Delivered = true;
-        DueAt = ReleaseAt ?? EventStartsAt;
+        // A listing from before events has no start, so no release time: released at once.
+        DueAt = ReleaseAt ?? CreatedAt;
     }
 
     /// <summary>No ticket, no money (or the payment was refunded for another reason).</summary>
@@ -159,10 +160,13 @@ public sealed class Payout : IDueAt
     public void Failed(string reason, DateTimeOffset now)
     {
         Attempts++;
-        HoldReason = reason;
+        HoldReason = reason.Length > 200 ? reason[..197] + "..." : reason;
         // The system's one retry schedule, on a payout's scale: 5 s doubling to an hour.
         DueAt = now + SwapSeats.ServiceDefaults.Backoff.Delay(Attempts, TimeSpan.FromSeconds(5), TimeSpan.FromHours(1));
     }
+
+    public override string ToString() =>
+        $"payout {Id} {Status} due {DueAt:O} release {ReleaseAt:O} delivered {Delivered} attempts {Attempts} hold '{HoldReason}'";
 
     /// <summary>The amount in minor units, as providers want it (exact: prices have at most 2 decimals).</summary>
     public long AmountInMinorUnits() => (long)(Amount * 100m);

@@ -44,7 +44,8 @@ public sealed class OrderCancelledHandler(PaymentsDbContext db, TimeProvider tim
         {
             db.Refunds.Add(Refund.For(paid, time.GetUtcNow()));
             // The money goes back to the buyer, so none of it goes to the seller.
-            (await db.Payouts.SingleOrDefaultAsync(p => p.PaymentId == paid.Id, cancellationToken))?.Cancel();
+            // Locked: the payout processor may hold it this moment (then this waits, and finds it paid or held).
+            (await db.Payouts.FromSql($"SELECT * FROM payouts WHERE payment_id = {paid.Id} FOR UPDATE").SingleOrDefaultAsync(cancellationToken))?.Cancel();
         }
         else if (paid is null && order.ChargeReference is not null && !await db.Payments.AnyAsync(p => p.OrderId == @event.Id, cancellationToken))
         {

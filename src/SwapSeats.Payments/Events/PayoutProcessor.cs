@@ -27,13 +27,41 @@ public sealed partial class PayoutProcessor(
 
     protected override TimeSpan LongestRetry => TimeSpan.FromSeconds(5);
 
+    /// <summary>The shortest wait after a round that claimed nothing: rows due but locked by another replica are not ours to spin on.</summary>
+    private static readonly TimeSpan LockedBackOff = TimeSpan.FromMilliseconds(500);
+
     protected override async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
     {
-        while (await ProcessDueAsync(cancellationToken) == BatchSize)
+        await DescribeWaitingAsync(cancellationToken);
+        int processed;
+        while ((processed = await ProcessDueAsync(cancellationToken)) == BatchSize)
         {
         }
 
-        return await TimeUntilNextDueAsync(cancellationToken);
+        var wait = await TimeUntilNextDueAsync(cancellationToken);
+        return processed == 0 && wait < LockedBackOff ? LockedBackOff : wait;
+    }
+
+    /// <summary>
+    /// Payouts recorded while their listing was on its way and described by nobody (the payment and the listing's event
+    /// committed at the same moment, each unseen by the other): the listing is here now.
+    /// </summary>
+    public async Task DescribeWaitingAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
+        var waiting = await db.Payouts.Where(p => p.SellerId == null && p.Status == PayoutStatuses.Held && db.Listings.Any(l => l.Id == p.TicketId))
+            .ToListAsync(cancellationToken);
+        if (waiting.Count == 0)
+        {
+            return;
+        }
+
+        var delay = scope.ServiceProvider.GetRequiredService<IOptions<PaymentsOptions>>().Value.PayoutDelay;
+        var ids = waiting.Select(p => p.TicketId!.Value).ToList();
+        var listings = await db.Listings.Where(l => ids.Contains(l.Id)).ToDictionaryAsync(l => l.Id, cancellationToken);
+        waiting.ForEach(p => p.Describe(listings[p.TicketId!.Value], delay));
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     protected override Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) =>
@@ -66,7 +94,7 @@ public sealed partial class PayoutProcessor(
             {
                 await CheckDeliveryAsync(db, payout, payout.TicketId is { } id ? listings.GetValueOrDefault(id) : null, now, cancellationToken);
             }
-            else if (now >= payout.ReleaseAt)
+            else if (payout.ReleaseAt is null || now >= payout.ReleaseAt)
             {
                 await ReleaseAsync(db, payout, payout.SellerId is { } seller ? accounts.GetValueOrDefault(seller) : null, now, cancellationToken);
             }
@@ -98,6 +126,25 @@ public sealed partial class PayoutProcessor(
 
     private async Task ReleaseAsync(PaymentsDbContext db, Payout payout, string? account, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // Never for money that goes, or went, back to the buyer (a cancellation that reached payments late).
+        var payment = await db.Payments.SingleAsync(p => p.Id == payout.PaymentId, cancellationToken);
+        var order = await db.Orders.SingleAsync(o => o.Id == payout.OrderId, cancellationToken);
+        if (payment.Status != PaymentStatuses.Succeeded || order.Status != SwapSeats.Contracts.OrderStatuses.Complete
+            || await db.Refunds.AnyAsync(r => r.PaymentId == payment.Id, cancellationToken))
+        {
+            if (payment.Status != PaymentStatuses.Succeeded || await db.Refunds.AnyAsync(r => r.PaymentId == payment.Id, cancellationToken))
+            {
+                payout.Cancel();
+            }
+            else
+            {
+                // Orders has not said "complete" yet (or is about to say "cancelled"): look again shortly.
+                payout.Failed("Waiting for the order to be confirmed", now);
+            }
+
+            return;
+        }
+
         if (provider.PayoutsNeedAccount && account is null)
         {
             // Visible to the seller (status held, with the reason); connecting an account makes it due again.

@@ -29,15 +29,24 @@ public sealed class TicketCreatedHandler(PaymentsDbContext db, IOptions<Payments
     }
 }
 
-public sealed class TicketUpdatedHandler(PaymentsDbContext db) : IEventHandler<TicketUpdated>
+public sealed class TicketUpdatedHandler(PaymentsDbContext db, IOptions<PaymentsOptions> options) : IEventHandler<TicketUpdated>
 {
     public async Task<HandleResult> HandleAsync(TicketUpdated @event, CancellationToken cancellationToken)
     {
         var current = await db.Listings.FindAsync([@event.Id], cancellationToken);
-        var result = Versioned.Check(current?.Version, @event.Version);
+        if (current is null)
+        {
+            // A listing whose ticket.created is older than the stream (30 days): the update carries all a payout needs.
+            var listing = Listing.Replicate(@event.Id, @event.UserId, @event.Event?.StartsAt, @event.HasFile, @event.Version);
+            db.Listings.Add(listing);
+            await ListingChange.DescribeWaitingPayoutsAsync(db, listing, options.Value.PayoutDelay, cancellationToken);
+            return HandleResult.Applied;
+        }
+
+        var result = Versioned.Check(current.Version, @event.Version);
         if (result == HandleResult.Applied)
         {
-            current!.Update(@event.Event?.StartsAt, @event.HasFile, @event.Version);
+            current.Update(@event.Event?.StartsAt, @event.HasFile, @event.Version);
         }
 
         return result;

@@ -121,7 +121,7 @@ public sealed partial class StripePaymentProvider(HttpClient http, IOptions<Paym
     {
         var service = new TransferService(_client);
         var group = $"payout_{request.PayoutId:N}";
-        if (request.Attempt > 0)
+        // Always, the first attempt too: a batch whose commit failed after the transfer went out is tried again as attempt 0.
         {
             var earlier = await CallAsync(() => service.ListAsync(new TransferListOptions { TransferGroup = group, Limit = 1 }, cancellationToken: cancellationToken),
                 cancellationToken);
