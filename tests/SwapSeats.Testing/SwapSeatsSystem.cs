@@ -72,7 +72,17 @@ public class SwapSeatsSystem : IAsyncLifetime
         // (GatewayTests start their own gateway to test it).
         Services["gateway"] = NewGateway(new() { ["Gateway:AuthRequestsPerMinute"] = "0" });
         Gateway = Services["gateway"];
-        await Task.WhenAll(Services.Values.Select(service => service.StartAsync()));
+        try
+        {
+            await Task.WhenAll(Services.Values.Select(service => service.StartAsync()));
+        }
+        catch
+        {
+            // One process that cannot start (not built, a bad setting) must not leave the others running behind a
+            // caller that gives up (the benchmark exits; a fixture that failed to initialise is never disposed).
+            await DisposeAsync();
+            throw;
+        }
     }
 
     private Dictionary<string, string?> _common = [];
