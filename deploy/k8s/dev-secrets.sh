@@ -2,7 +2,7 @@
 # Creates the Secrets the dev overlay expects, with values generated here (nothing secret is committed):
 #   swapseats-session-keys  session-signing.pem, session-public.pem   (ES256 key pair; only auth mounts the private key)
 #   postgres-credentials    password                                   (the in-cluster PostgreSQL's superuser password)
-#   swapseats-db            auth, tickets, orders, expiration, payments, notifications (each service's connection string)
+#   swapseats-db            auth, tickets, orders, expiration, payments, notifications, web (each service's connection string)
 #   swapseats-smtp          host, port, from [, user, password]       (the SMTP server outside the cluster; SMTP_HOST, SMTP_PORT,
 #                                                                      SMTP_FROM, SMTP_USER, SMTP_PASSWORD; default: smtp4dev:25)
 #   swapseats-stripe        secret-key                                 (optional; only with Payments__Provider=stripe)
@@ -27,7 +27,7 @@ if [ -z "$password" ]; then
   kubectl -n "$ns" create secret generic postgres-credentials --from-literal=password="$password"
 fi
 args=()
-for db in auth tickets orders expiration payments notifications; do
+for db in auth tickets orders expiration payments notifications web; do
   args+=("--from-literal=$db=Host=postgres;Database=$db;Username=postgres;Password=$password")
 done
 kubectl -n "$ns" create secret generic swapseats-db "${args[@]}" --dry-run=client -o yaml | kubectl apply -f -

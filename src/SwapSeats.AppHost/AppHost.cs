@@ -48,9 +48,14 @@ static IResourceBuilder<ProjectResource> CoLocated(IResourceBuilder<ProjectResou
     .WithEnvironment("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0")
     .WithEnvironment("DOTNET_TieredPGO", "0");
 
-IResourceBuilder<ProjectResource> Service<TProject>(string name) where TProject : IProjectMetadata, new()
+// SWAPSEATS_REPLICAS=N: N processes of every service but the gateway, named tickets, tickets-2, … The gateway and
+// the web UI are given every replica's address and spread their calls over the ready ones.
+var replicas = topology.Replicas;
+
+IResourceBuilder<ProjectResource>[] Service<TProject>(string name, Action<IResourceBuilder<ProjectResource>>? configure = null)
+    where TProject : IProjectMetadata, new() => Enumerable.Range(1, replicas).Select(replica =>
 {
-    var service = CoLocated(builder.AddProject<TProject>(name, launchProfileName: null))
+    var service = CoLocated(builder.AddProject<TProject>(replica == 1 ? name : $"{name}-{replica}", launchProfileName: null))
         // Direct ports, no DCP proxy in between: one hop less, and the gateway is the only public entry anyway.
         .WithHttpEndpoint(isProxied: false)
         .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
@@ -66,41 +71,52 @@ IResourceBuilder<ProjectResource> Service<TProject>(string name) where TProject 
         service.WithEnvironment(variable, Environment.GetEnvironmentVariable(variable));
     }
 
+    configure?.Invoke(service);
     return service;
+}).ToArray();
+
+// "http://127.0.0.1:5001;http://127.0.0.1:5002": every replica of a service, as the gateway and the web UI read it.
+static ReferenceExpression Addresses(IResourceBuilder<ProjectResource>[] service)
+{
+    var addresses = new ReferenceExpressionBuilder();
+    for (var i = 0; i < service.Length; i++)
+    {
+        if (i > 0)
+        {
+            addresses.AppendLiteral(";");
+        }
+
+        addresses.Append($"{service[i].GetEndpoint("http")}");
+    }
+
+    return addresses.Build();
 }
 
-var auth = Service<Projects.SwapSeats_Auth>("auth")
-    .WithEnvironment("Auth__SigningKeyFile", privateKeyFile);
-
+var auth = Service<Projects.SwapSeats_Auth>("auth", a => a.WithEnvironment("Auth__SigningKeyFile", privateKeyFile));
 var tickets = Service<Projects.SwapSeats_Tickets>("tickets");
 var orders = Service<Projects.SwapSeats_Orders>("orders");
 Service<Projects.SwapSeats_Expiration>("expiration");
 var payments = Service<Projects.SwapSeats_Payments>("payments");
-Service<Projects.SwapSeats_Notifications>("notifications")
+Service<Projects.SwapSeats_Notifications>("notifications", n => n
     .WithEnvironment("Notifications__Smtp__Host", "127.0.0.1")
     .WithEnvironment("Notifications__Smtp__Port", topology.SmtpPort.ToString())
     .WithEnvironment("Notifications__Smtp__Security", "None")
     .WithEnvironment("Notifications__WebBaseUrl", "http://localhost:" + topology.HttpPort)
-    .WaitFor(smtp);
+    .WaitFor(smtp));
 
-// The UI has no database or event bus: it calls the APIs (directly, not back through the gateway) with the user's session.
-var web = CoLocated(builder.AddProject<Projects.SwapSeats_Web>("web", launchProfileName: null))
-    .WithHttpEndpoint(isProxied: false)
-    .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Development")
-    .WithEnvironment("Jwt__PublicKeyFile", publicKeyFile)
-    // Only to read the revoked sessions (SPEC §7): pages must not show a signed-out copy of a cookie as signed in.
-    .WithEnvironment("ConnectionStrings__nats", topology.NatsUrl)
-    .WithHttpHealthCheck("/health/ready")
-    .WaitFor(nats);
-foreach (var variable in forwarded.Where(v => v.StartsWith("Web__", StringComparison.Ordinal) || v.StartsWith("Jwt__", StringComparison.Ordinal)))
+// The UI calls the APIs (directly, not back through the gateway) with the user's session; its own database holds only
+// the Data Protection key ring that every replica shares (antiforgery tokens).
+var web = Service<Projects.SwapSeats_Web>("web", w =>
 {
-    web.WithEnvironment(variable, Environment.GetEnvironmentVariable(variable));
-}
-
-foreach (var (name, api) in new[] { ("auth", auth), ("tickets", tickets), ("orders", orders), ("payments", payments) })
-{
-    web.WithEnvironment($"Web__Services__{name}", api.GetEndpoint("http")).WaitFor(api);
-}
+    foreach (var (name, api) in new[] { ("auth", auth), ("tickets", tickets), ("orders", orders), ("payments", payments) })
+    {
+        w.WithEnvironment($"Web__Services__{name}", Addresses(api));
+        foreach (var replica in api)
+        {
+            w.WaitFor(replica);
+        }
+    }
+});
 
 var gateway = CoLocated(builder.AddProject<Projects.SwapSeats_Gateway>("gateway", launchProfileName: null))
     .WithHttpEndpoint(port: topology.HttpPort, isProxied: false)
@@ -108,7 +124,11 @@ var gateway = CoLocated(builder.AddProject<Projects.SwapSeats_Gateway>("gateway"
     .WithHttpHealthCheck("/health/ready");
 foreach (var (name, service) in new[] { ("auth", auth), ("tickets", tickets), ("orders", orders), ("payments", payments), ("web", web) })
 {
-    gateway.WithEnvironment($"Gateway__Services__{name}", service.GetEndpoint("http")).WaitFor(service);
+    gateway.WithEnvironment($"Gateway__Services__{name}", Addresses(service));
+    foreach (var replica in service)
+    {
+        gateway.WaitFor(replica);
+    }
 }
 
 foreach (var variable in forwarded.Where(v => v.StartsWith("Gateway__", StringComparison.Ordinal) || v.StartsWith("ForwardedHeaders__", StringComparison.Ordinal)))

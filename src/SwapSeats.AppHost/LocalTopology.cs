@@ -21,6 +21,13 @@ internal sealed record LocalTopology(string RepoRoot, int HttpPort, int Postgres
             Port("SWAPSEATS_SMTP_PORT", 2525), Port("SWAPSEATS_MAIL_UI_PORT", 5080));
     }
 
+    /// <summary>SWAPSEATS_REPLICAS: how many processes of each service (not the gateway) run; 1 unless set, at most 8.</summary>
+    public int Replicas { get; } = Environment.GetEnvironmentVariable("SWAPSEATS_REPLICAS") is { Length: > 0 } value
+        ? int.TryParse(value, out var n) && n is >= 1 and <= 8
+            ? n
+            : throw new InvalidOperationException($"SWAPSEATS_REPLICAS must be a number from 1 to 8, not '{value}'.")
+        : 1;
+
     public string PostgresConnection(string database) =>
         $"Host=127.0.0.1;Port={PostgresPort};Username=postgres;Database={database}";
 

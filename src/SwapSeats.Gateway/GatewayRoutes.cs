@@ -4,7 +4,10 @@ namespace SwapSeats.Gateway;
 
 /// <summary>
 /// The public origin's routing table: each API prefix goes to the service that owns it, everything else to the web UI.
-/// A service appears here once its address is configured (<c>Gateway:Services:{name}</c>).
+/// A service appears here once its address is configured (<c>Gateway:Services:{name}</c>): one URL, or the URLs of its
+/// replicas separated by <c>;</c>. Requests go round robin to the replicas that are ready: each is probed on
+/// <c>/health/ready</c> (every <c>Gateway:HealthProbeInterval</c>, 5 s by default), and one that refuses a connection
+/// is left out at once until a probe finds it ready again.
 /// </summary>
 public static class GatewayRoutes
 {
@@ -26,17 +29,14 @@ public static class GatewayRoutes
     public static readonly string[] WebCredentialPaths = ["/auth/signup", "/auth/signin", "/signup", "/signin"];
 
     /// <param name="credentialsPolicy">The rate-limiter policy for <see cref="CredentialPaths"/>; null: unlimited.</param>
-    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(IConfiguration services, string? credentialsPolicy = null)
+    public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(IConfiguration services, string? credentialsPolicy = null,
+        TimeSpan? probeInterval = null)
     {
         var routes = new List<RouteConfig>();
         var clusters = new List<ClusterConfig>();
         foreach (var service in services.GetChildren().Where(s => !string.IsNullOrWhiteSpace(s.Value)))
         {
-            clusters.Add(new ClusterConfig
-            {
-                ClusterId = service.Key,
-                Destinations = new Dictionary<string, DestinationConfig> { ["primary"] = new() { Address = service.Value! } },
-            });
+            clusters.Add(Cluster(service.Key, service.Value!, probeInterval ?? TimeSpan.FromSeconds(5)));
 
             if (service.Key == "auth" && credentialsPolicy is not null)
             {
@@ -95,4 +95,39 @@ public static class GatewayRoutes
 
         return (routes, clusters);
     }
+
+    /// <summary>The replicas of one service: every address is a destination; only the ready ones get requests.</summary>
+    public static ClusterConfig Cluster(string name, string addresses, TimeSpan probeInterval)
+    {
+        var replicas = Addresses(addresses);
+        return new ClusterConfig
+        {
+            ClusterId = name,
+            LoadBalancingPolicy = Yarp.ReverseProxy.LoadBalancing.LoadBalancingPolicies.RoundRobin,
+            Destinations = replicas.Select((address, i) => (address, i))
+                .ToDictionary(r => replicas.Count == 1 ? "primary" : $"replica-{r.i + 1}", r => new DestinationConfig { Address = r.address }),
+            HealthCheck = new HealthCheckConfig
+            {
+                Active = new ActiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Interval = probeInterval,
+                    Timeout = TimeSpan.FromSeconds(2),
+                    Path = "/health/ready",
+                    Policy = Yarp.ReverseProxy.Health.HealthCheckConstants.ActivePolicy.ConsecutiveFailures,
+                },
+                // A replica that is gone (connection refused, reset) is left out before its next probe.
+                Passive = new PassiveHealthCheckConfig
+                {
+                    Enabled = true,
+                    Policy = Yarp.ReverseProxy.Health.HealthCheckConstants.PassivePolicy.TransportFailureRate,
+                    ReactivationPeriod = probeInterval,
+                },
+                AvailableDestinationsPolicy = Yarp.ReverseProxy.Health.HealthCheckConstants.AvailableDestinations.HealthyOrPanic,
+            },
+        };
+    }
+
+    public static IReadOnlyList<string> Addresses(string addresses) =>
+        addresses.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 }

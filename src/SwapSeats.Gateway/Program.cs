@@ -7,7 +7,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults(authentication: false, publicEdge: true);
 var services = builder.Configuration.GetSection("Gateway:Services");
 var authLimited = AuthRateLimit.AddAuthRateLimit(builder);
-var (routes, clusters) = GatewayRoutes.Build(services, authLimited ? AuthRateLimit.Policy : null);
+var (routes, clusters) = GatewayRoutes.Build(services, authLimited ? AuthRateLimit.Policy : null,
+    builder.Configuration.GetValue<TimeSpan?>("Gateway:HealthProbeInterval"));
 builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
 
 var app = builder.Build();

@@ -9,6 +9,12 @@ public sealed class NotificationsOptions
 
     public SmtpOptions Smtp { get; set; } = new();
 
+    /// <summary>
+    /// How long a sender holds the emails it claimed. A replica that dies with claimed emails leaves them to the
+    /// others once this has passed; a sender never starts an email it could not finish within its lease.
+    /// </summary>
+    public TimeSpan SendLease { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>How long sent emails are kept (cleaned hourly).</summary>
     public TimeSpan SentRetention { get; set; } = TimeSpan.FromDays(31);
 
@@ -38,5 +44,6 @@ public sealed class NotificationsOptions
             .Validate(o => !string.IsNullOrWhiteSpace(o.Smtp.Host) && o.Smtp.Port is > 0 and < 65536, "Notifications:Smtp:Host and Port must name the SMTP server.")
             .Validate(o => MimeKit.MailboxAddress.TryParse(o.Smtp.From, out _), "Notifications:Smtp:From must be an address, e.g. SwapSeats <no-reply@example.com>.")
             .Validate(o => o.Smtp.Security is "Auto" or "Required" or "None", "Notifications:Smtp:Security must be Auto, Required or None.")
+            .Validate(o => o.SendLease >= 2 * o.Smtp.Timeout, "Notifications:SendLease must be at least twice Notifications:Smtp:Timeout.")
             .ValidateOnStart();
 }

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using SwapSeats.ServiceDefaults;
+using Microsoft.AspNetCore.DataProtection;
 using SwapSeats.Web.Api;
+using SwapSeats.Web.Data;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -11,24 +13,34 @@ builder.AddServiceDefaults();
 builder.Services.RemoveAll<IExceptionHandler>();
 builder.Services.AddOptions<WebOptions>()
     .Bind(builder.Configuration.GetSection(WebOptions.Section))
-    .Validate(o => WebOptions.RequiredServices.All(s => Uri.TryCreate(o.Services.GetValueOrDefault(s), UriKind.Absolute, out _)),
-        $"Web:Services:{{{string.Join(",", WebOptions.RequiredServices)}}} (env Web__Services__auth, ...) must be the URLs of the APIs.")
+    .Validate(o => WebOptions.RequiredServices.All(s => o.Services.GetValueOrDefault(s) is { } addresses
+            && addresses.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } each
+            && each.All(a => Uri.TryCreate(a, UriKind.Absolute, out _))),
+        $"Web:Services:{{{string.Join(",", WebOptions.RequiredServices)}}} (env Web__Services__auth, ...) must be the URLs of the APIs (replicas separated by ';').")
     .ValidateOnStart();
 builder.Services.AddHttpContextAccessor();
 foreach (var service in WebOptions.RequiredServices)
 {
     builder.Services.AddHttpClient(service, (services, http) =>
-    {
-        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WebOptions>>().Value;
-        http.BaseAddress = new Uri(options.Services[service]);
-        http.Timeout = TimeSpan.FromSeconds(30);
-    });
+        {
+            http.BaseAddress = Replicas(services, service)[0];
+            http.Timeout = TimeSpan.FromSeconds(30);
+        })
+        .AddHttpMessageHandler(services => new ReplicaHandler(Replicas(services, service)));
 }
 
 builder.Services.AddScoped<SwapSeatsApi>();
+// The key ring that protects antiforgery tokens lives in the web UI's own database, shared by every replica: a form
+// rendered by one replica is accepted by any other, and a restart signs nobody's form out.
+builder.AddServiceDatabase<WebDbContext>("web");
+builder.Services.AddDataProtection().SetApplicationName("SwapSeats.Web").PersistKeysToDbContext<WebDbContext>();
 builder.Services.AddRazorPages(pages => pages.Conventions.AddPageRoute("/Events/Index", "/"));
 
 var app = builder.Build();
+if (await app.MigrateDatabaseAsync<WebDbContext>(args))
+{
+    return;
+}
 
 app.UseForwardedHeaders();
 app.UseExceptionHandler("/error");
@@ -66,5 +78,8 @@ foreach (var old in new[] { "/signin", "/signup" })
 app.MapGet("/favicon.ico", () => Results.Redirect("/favicon.svg", permanent: true));
 
 await app.RunAsync();
+
+static IReadOnlyList<Uri> Replicas(IServiceProvider services, string name) =>
+    ReplicaHandler.Parse(services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WebOptions>>().Value.Services[name]);
 
 public partial class Program;

@@ -3,9 +3,14 @@ using SwapSeats.Testing;
 
 namespace SwapSeats.BrowserTests;
 
-/// <summary>The whole system behind the gateway, and Debian's Chromium driven by Playwright.</summary>
+/// <summary>
+/// The whole system behind the gateway, and Debian's Chromium driven by Playwright. Two replicas of every service: the
+/// gateway alternates between the web UI's two processes, so a form is often rendered by one and posted to the other.
+/// </summary>
 public sealed class BrowserSystem : SwapSeatsSystem
 {
+    public override int Replicas => 2;
+
     private IPlaywright? _playwright;
 
     public IBrowser Chromium { get; private set; } = null!;

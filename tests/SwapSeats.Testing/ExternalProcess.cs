@@ -12,11 +12,24 @@ public static class ExternalProcess
     [System.Runtime.InteropServices.DllImport("libc")]
     private static extern uint geteuid();
 
+    private static readonly HashSet<int> Given = [];
+
+    /// <summary>A port nobody listens on, and never one this test process handed out before (a system has 15 processes).</summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            lock (Given)
+            {
+                if (Given.Add(port))
+                {
+                    return port;
+                }
+            }
+        }
     }
 
     /// <summary>Finds a program on PATH, or in the given fallback directories (e.g. /usr/lib/postgresql/15/bin).</summary>

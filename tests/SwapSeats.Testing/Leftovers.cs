@@ -62,7 +62,7 @@ public static class Leftovers
     {
         foreach (var directory in Directory.GetDirectories(Path.GetTempPath(), "swapseats-*"))
         {
-            if (!directory.StartsWith(Prefix + "pg-", StringComparison.Ordinal) && !directory.StartsWith(Prefix + "nats-", StringComparison.Ordinal))
+            if (!new[] { "pg-", "nats-", "home-" }.Any(kind => directory.StartsWith(Prefix + kind, StringComparison.Ordinal)))
             {
                 continue;
             }

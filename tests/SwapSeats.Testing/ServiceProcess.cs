@@ -13,6 +13,21 @@ public sealed class ServiceProcess(string project, IReadOnlyDictionary<string, s
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
 
+    /// <summary>
+    /// The process's own home directory, kept across restarts and removed with it. Like pods, two processes share no
+    /// files: nothing (ASP.NET Core's default Data Protection key ring in ~/.aspnet, above all) passes between
+    /// replicas through the disk behind the system's back.
+    /// </summary>
+    private readonly DirectoryInfo _home = OwnedHome();
+
+    private static DirectoryInfo OwnedHome()
+    {
+        var home = Directory.CreateTempSubdirectory("swapseats-home-");
+        // Removed even if this test process is killed (nothing to stop but the directory).
+        Leftovers.Own(home.FullName, "true");
+        return home;
+    }
+
     public int Port { get; } = ExternalProcess.FreePort();
 
     public string Project { get; } = project;
@@ -33,6 +48,7 @@ public sealed class ServiceProcess(string project, IReadOnlyDictionary<string, s
         };
         start.ArgumentList.Add(DllPath(Project));
         start.Environment["ASPNETCORE_URLS"] = BaseAddress.ToString();
+        start.Environment["HOME"] = _home.FullName;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         // As the AppHost runs them locally: every process shares the cores (see AppHost.cs, CoLocated).
@@ -131,6 +147,8 @@ public sealed class ServiceProcess(string project, IReadOnlyDictionary<string, s
     {
         await KillAsync();
         _process?.Dispose();
+        _home.Delete(recursive: true);
+        Leftovers.Released(_home.FullName);
     }
 
     /// <summary>The built dll of a src/ project, in the configuration these tests were built in.</summary>

@@ -23,8 +23,21 @@ public class SwapSeatsSystem : IAsyncLifetime
     /// <summary>The PostgreSQL server the services' databases live on (a private one for tests that restart it).</summary>
     protected virtual Task<PostgresServer> StartPostgresAsync() => PostgresServer.SharedAsync();
 
-    /// <summary>Every process by name: auth, tickets, orders, expiration, payments, web, gateway.</summary>
+    /// <summary>
+    /// Every process by name: auth, tickets, orders, expiration, payments, notifications, web, gateway; with replicas
+    /// the second and later ones are tickets-2, tickets-3, …
+    /// </summary>
     public Dictionary<string, ServiceProcess> Services { get; } = [];
+
+    /// <summary>How many processes of each service but the gateway run (SWAPSEATS_REPLICAS in the AppHost).</summary>
+    public virtual int Replicas => 1;
+
+    /// <summary>The processes of one service, the first one first.</summary>
+    public IReadOnlyList<ServiceProcess> ReplicasOf(string name) =>
+        Enumerable.Range(1, Replicas).Select(i => Services[i == 1 ? name : $"{name}-{i}"]).ToList();
+
+    /// <summary>What the gateway and the web UI are told of a service: the address of each replica, separated by ';'.</summary>
+    private string Addresses(string name) => string.Join(';', ReplicasOf(name).Select(p => p.BaseAddress.ToString().TrimEnd('/')));
 
     /// <summary>Each service's database connection string by service name.</summary>
     public Dictionary<string, string> Databases { get; } = [];
@@ -45,7 +58,7 @@ public class SwapSeatsSystem : IAsyncLifetime
             ["ConnectionStrings:nats"] = Nats.Url,
         };
         Smtp = await SmtpSink.StartNewAsync();
-        string[] withDatabase = ["auth", "tickets", "orders", "expiration", "payments", "notifications"];
+        string[] withDatabase = ["auth", "tickets", "orders", "expiration", "payments", "notifications", "web"];
         foreach (var name in withDatabase)
         {
             Databases[name] = await Postgres.CreateDatabaseAsync(name);
@@ -59,14 +72,14 @@ public class SwapSeatsSystem : IAsyncLifetime
         own["notifications"]["Notifications:Smtp:Host"] = "127.0.0.1";
         own["notifications"]["Notifications:Smtp:Port"] = Smtp.Port.ToString();
         own["notifications"]["Notifications:Smtp:Security"] = "None";
-        foreach (var name in withDatabase)
+        string[] apis = ["auth", "tickets", "orders", "payments"];
+        foreach (var name in withDatabase.Where(n => n != "web"))
         {
-            Services[name] = new ServiceProcess($"SwapSeats.{char.ToUpperInvariant(name[0])}{name[1..]}", common.Concat(own[name]).ToDictionary());
+            AddReplicas(name, common.Concat(own[name]).ToDictionary());
         }
 
-        string[] apis = ["auth", "tickets", "orders", "payments"];
-        Services["web"] = new ServiceProcess("SwapSeats.Web",
-            common.Concat(apis.Select(api => KeyValuePair.Create($"Web:Services:{api}", (string?)Services[api].BaseAddress.ToString()))).ToDictionary());
+        AddReplicas("web", common.Concat(own["web"])
+            .Concat(apis.Select(api => KeyValuePair.Create($"Web:Services:{api}", (string?)Addresses(api)))).ToDictionary());
         _common = common;
         // The tests sign up far more users per minute from one address than a person would: no per-IP limit here
         // (GatewayTests start their own gateway to test it).
@@ -87,10 +100,18 @@ public class SwapSeatsSystem : IAsyncLifetime
 
     private Dictionary<string, string?> _common = [];
 
+    private void AddReplicas(string name, Dictionary<string, string?> settings)
+    {
+        for (var i = 1; i <= Replicas; i++)
+        {
+            Services[i == 1 ? name : $"{name}-{i}"] = new ServiceProcess($"SwapSeats.{char.ToUpperInvariant(name[0])}{name[1..]}", settings);
+        }
+    }
+
     /// <summary>A gateway process (not started) in front of this system's services, with settings of its own.</summary>
     public ServiceProcess NewGateway(Dictionary<string, string?> settings) => new("SwapSeats.Gateway",
         _common.Concat(new[] { "auth", "tickets", "orders", "payments", "web" }
-                .Select(name => KeyValuePair.Create($"Gateway:Services:{name}", (string?)Services[name].BaseAddress.ToString())))
+                .Select(name => KeyValuePair.Create($"Gateway:Services:{name}", (string?)Addresses(name))))
             .Concat(settings).ToDictionary());
 
     /// <summary>A client of the public origin with its own cookie jar, like one browser.</summary>

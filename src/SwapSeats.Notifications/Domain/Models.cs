@@ -160,6 +160,9 @@ public sealed class Email : IDueAt
         DueAt = now;
     }
 
+    /// <summary>Claimed but not tried (the sender stopped, or its connection dropped): due again at once.</summary>
+    public void Retry(DateTimeOffset now) => DueAt = now;
+
     public void Sent(DateTimeOffset now)
     {
         Attempts++;

@@ -11,8 +11,9 @@ using SwapSeats.ServiceDefaults;
 namespace SwapSeats.Notifications.Sending;
 
 /// <summary>
-/// Delivers queued emails over SMTP (MailKit), a batch per connection. Claimed with <c>FOR UPDATE SKIP LOCKED</c>, so
-/// replicas never send one email twice; marked sent in the transaction that claimed it. While the server is
+/// Delivers queued emails over SMTP (MailKit), a batch per connection. Claimed with <c>FOR UPDATE SKIP LOCKED</c> and a
+/// lease (<see cref="NotificationsOptions.SendLease"/>), so replicas never send one email twice; each is marked sent as
+/// soon as the server accepts it. While the server is
 /// unreachable every email waits with backoff and none is lost. Woken by a committed email that is due (new, or whose
 /// address just arrived); otherwise sleeps until the next retry.
 /// </summary>
@@ -25,6 +26,8 @@ public sealed partial class EmailSender(
     public static readonly TimeSpan MaxSleep = TimeSpan.FromMinutes(1);
 
     private readonly NotificationsOptions.SmtpOptions _smtp = options.Value.Smtp;
+
+    private readonly TimeSpan _lease = options.Value.SendLease;
 
     protected override TimeSpan LongestRetry => TimeSpan.FromSeconds(5);
 
@@ -49,9 +52,16 @@ public sealed partial class EmailSender(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
         var now = Time.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var due = await db.Emails.FromSql(
-                $"SELECT * FROM emails WHERE due_at <= {now} AND to_address IS NOT NULL ORDER BY due_at LIMIT {BatchSize} FOR UPDATE SKIP LOCKED")
+        // Claimed by a lease, not by a transaction held while talking to the server: each email is marked sent the
+        // moment SMTP accepts it, so a crash resends at most the one in flight (a rolled-back batch would resend all).
+        // Rows of a replica that died fall due again when its lease ends, and another replica sends them.
+        var leaseEnds = now + _lease;
+        var due = await db.Emails.FromSql($"""
+                UPDATE emails SET due_at = {leaseEnds}
+                WHERE id IN (SELECT id FROM emails WHERE due_at <= {now} AND to_address IS NOT NULL
+                             ORDER BY due_at LIMIT {BatchSize} FOR UPDATE SKIP LOCKED)
+                RETURNING *
+                """)
             .ToListAsync(cancellationToken);
         if (due.Count == 0)
         {
@@ -77,13 +87,21 @@ public sealed partial class EmailSender(
             // The server is away: every email of the batch waits and is tried again.
             due.ForEach(e => e.Failed(ex.Message, now));
             LogUnreachable(logger, ex, _smtp.Host, _smtp.Port, due.Count);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await db.SaveChangesAsync(CancellationToken.None);
             return 0;
         }
 
+        var connected = true;
         foreach (var email in due)
         {
+            if (!connected || cancellationToken.IsCancellationRequested || leaseEnds - Time.GetUtcNow() < _smtp.Timeout)
+            {
+                // The connection dropped, the service stops, or the lease could run out during the next send: the
+                // rest is due again now, untried.
+                email.Retry(now);
+                continue;
+            }
+
             MimeMessage message;
             try
             {
@@ -98,24 +116,21 @@ public sealed partial class EmailSender(
 
             try
             {
-                await smtp.SendAsync(message, cancellationToken);
+                await smtp.SendAsync(message, CancellationToken.None);
                 email.Sent(now);
+                // Marked at once, even while the service stops: a lost mark is the only way an email goes out twice
+                // (the Message-ID then says it is the same one).
+                await db.SaveChangesAsync(CancellationToken.None);
             }
             catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or IOException or MailKit.ServiceNotConnectedException)
             {
                 email.Failed(ex.Message, now);
                 LogFailed(logger, ex, email.Id, email.Attempts);
-                if (!smtp.IsConnected)
-                {
-                    break;
-                }
+                connected = smtp.IsConnected;
             }
         }
 
-        // What SMTP accepted is marked even when the service is stopping (a cancelled commit would send it all again);
-        // an email accepted but whose mark is lost in a crash is sent again: its Message-ID says it is the same.
         await db.SaveChangesAsync(CancellationToken.None);
-        await transaction.CommitAsync(CancellationToken.None);
         await smtp.DisconnectAsync(quit: true, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
         return due.Count;
     }
