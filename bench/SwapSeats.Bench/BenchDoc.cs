@@ -120,6 +120,32 @@ public static class BenchDoc
         }
 
         md.AppendLine();
+        if (Num(now, "replicas.count") is { } replicas)
+        {
+            md.AppendLine(Invariant, $"## One and {replicas} replicas of every service");
+            md.AppendLine();
+            md.AppendLine(Invariant, $"The race and the closed loop once more on a fresh system with {replicas} processes of every service but the gateway");
+            md.AppendLine("(`SWAPSEATS_REPLICAS`): the gateway alternates between them, they share each durable consumer and claim timers,");
+            md.AppendLine("outbox rows and emails with `SKIP LOCKED`. Both systems share the same two cores, so this shows what coordination costs.");
+            md.AppendLine();
+            md.AppendLine(Invariant, $"| Figure | 1 replica | {replicas} replicas |");
+            md.AppendLine("|---|---|---|");
+            md.AppendLine(Invariant, $"| race: winners, statuses | {Num(now, "race.winners")}, {Json(now, "race.statuses")} | {Num(now, "replicas.race.winners")}, {Json(now, "replicas.race.statuses")} |");
+            foreach (var (label, key) in new[]
+                     {
+                         ("race latency (ms)", "race.latencyMs"), ("closed loop purchases/s", "throughput.purchasesPerSecond"),
+                         ("closed loop reserve (ms)", "throughput.reserveMs"), ("closed loop pay (ms)", "throughput.payMs"),
+                         ("closed loop: payments knows the order (ms)", "throughput.orderKnownToPaymentsAfterMs"),
+                     })
+            {
+                md.AppendLine(Invariant, $"| {label} | {Short(now, key)} | {Short(now, "replicas." + key)} |");
+            }
+
+            md.AppendLine(Invariant, $"| CPU per purchase, all processes (ms) | {F(Num(now, "throughput.cost", "cpuMsPerPurchaseTotal"))} | {F(Num(now, "replicas.throughput.cost", "cpuMsPerPurchaseTotal"))} |");
+            md.AppendLine(Invariant, $"| statements per purchase | {F(Num(now, "throughput.cost", "statementsPerPurchaseTotal"))} | {F(Num(now, "replicas.throughput.cost", "statementsPerPurchaseTotal"))} |");
+            md.AppendLine();
+        }
+
         md.AppendLine("## Ceilings on the same machine, same run");
         md.AppendLine();
         md.AppendLine("| Ceiling | Rate/s | p50 / p99 ms | Used by the best open-model step |");

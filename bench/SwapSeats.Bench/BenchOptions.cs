@@ -39,11 +39,14 @@ public sealed record BenchOptions
     /// <summary>Render the write-up from this report.json instead of running the scenarios.</summary>
     public string? FromReport { get; init; }
 
+    /// <summary>After the main run, the race and the closed loop again with this many replicas of every service (1: not).</summary>
+    public int CompareReplicas { get; init; } = 2;
+
     /// <summary>A few seconds in all: what ./test.sh runs to keep the benchmark working.</summary>
     public static BenchOptions Smoke => new()
     {
         RaceBuyers = 30, Concurrency = 4, ThroughputDuration = TimeSpan.FromSeconds(2), OpenRates = [10], OpenStepDuration = TimeSpan.FromSeconds(2), PropagationSamples = 5, ExpiringOrders = 5,
-        ReservationWindow = TimeSpan.FromSeconds(3), CeilingDuration = TimeSpan.FromSeconds(1),
+        ReservationWindow = TimeSpan.FromSeconds(3), CeilingDuration = TimeSpan.FromSeconds(1), CompareReplicas = 1,
     };
 
     public static BenchOptions Parse(string[] args)
@@ -62,9 +65,10 @@ public sealed record BenchOptions
                 "--doc" => options with { DocPath = args[i + 1] },
                 "--baseline" => options with { BaselinePath = args[i + 1] },
                 "--notes" => options with { NotesPath = args[i + 1] },
-                "--only" => options with { Only = args[i + 1].Split(',') },
+                "--only" => options with { Only = args[i + 1].Split(','), CompareReplicas = 1 },
                 "--from" => options with { FromReport = args[i + 1] },
                 "--out" => options with { OutputDirectory = args[i + 1] },
+                "--replicas" => options with { CompareReplicas = int.Parse(args[i + 1]) },
                 _ => options,
             };
         }

@@ -16,37 +16,66 @@ if (options.FromReport is not null)
 }
 
 var started = DateTimeOffset.UtcNow;
+Samples? timeline = null; // the one-replica run's closed loop, charted
 Console.WriteLine($"Starting a system with a {options.ReservationWindow.TotalSeconds:F0} s reservation window ...");
-var system = new BenchSystem(options.ReservationWindow);
-await system.InitializeAsync();
-try
+var report = await RunOnAsync(new BenchSystem(options.ReservationWindow, replicas: 1), options);
+var ok = Winners(report, "race") is null or 1 && Winners(report, "warmup") is 1 && Hold(report);
+if (options.CompareReplicas > 1)
 {
-    var bench = new Bench(system, options, Console.Out);
-    await bench.RunAsync();
-    Directory.CreateDirectory(options.OutputDirectory);
-    var machine = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, " +
-                  $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}";
-    bench.Report["machine"] = machine;
-    bench.Report["startedAt"] = started.ToString("u", CultureInfo.InvariantCulture);
-    var reportJson = JsonSerializer.Serialize(bench.Report,
-        new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
-    await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "report.json"), reportJson);
-    if (options.DocPath is not null)
+    // The same race and closed loop against N processes of every service (SWAPSEATS_REPLICAS=N), on a fresh system:
+    // on these two cores the point is what coordination costs, not a speed-up.
+    Console.WriteLine($"Starting a system with {options.CompareReplicas} replicas of every service ...");
+    var replicated = await RunOnAsync(new BenchSystem(options.ReservationWindow, options.CompareReplicas), options with { Only = ["race", "throughput"] });
+    foreach (var (key, value) in replicated.Where(r => r.Key.StartsWith("race.", StringComparison.Ordinal) || r.Key.StartsWith("throughput.", StringComparison.Ordinal)
+                                                       || r.Key.StartsWith("warmup.", StringComparison.Ordinal)))
     {
-        await WriteDocAsync(reportJson, options.DocPath);
-        await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(options.DocPath)!, "benchmark-latency.svg"), Chart.Svg(bench.ThroughputTimeline));
-        Console.WriteLine($"Write-up: {options.DocPath}");
+        report[$"replicas.{key}"] = value;
     }
 
-    await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "latency.svg"), Chart.Svg(bench.ThroughputTimeline));
-    await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "report.md"), Markdown(bench.Report));
-    Console.WriteLine($"Report: {Path.GetFullPath(options.OutputDirectory)}/report.md");
-    var ok = bench.Report.GetValueOrDefault("race.winners", 1) is 1 && bench.Report["warmup.winners"] is 1 && bench.Report.Where(r => r.Key.EndsWith(".invariants", StringComparison.Ordinal)).All(r => (string)r.Value == "hold");
-    return ok ? 0 : 1;
+    report["replicas.count"] = options.CompareReplicas;
+    ok &= Winners(replicated, "race") is 1 && Winners(replicated, "warmup") is 1 && Hold(replicated);
 }
-finally
+
+Directory.CreateDirectory(options.OutputDirectory);
+var machine = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, " +
+              $"{RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+report["machine"] = machine;
+report["startedAt"] = started.ToString("u", CultureInfo.InvariantCulture);
+var reportJson = JsonSerializer.Serialize(report,
+    new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals });
+await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "report.json"), reportJson);
+if (options.DocPath is not null)
 {
-    await system.DisposeAsync();
+    await WriteDocAsync(reportJson, options.DocPath);
+    await File.WriteAllTextAsync(Path.Combine(Path.GetDirectoryName(options.DocPath)!, "benchmark-latency.svg"), Chart.Svg(timeline!));
+    Console.WriteLine($"Write-up: {options.DocPath}");
+}
+
+await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "latency.svg"), Chart.Svg(timeline!));
+await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "report.md"), Markdown(report));
+Console.WriteLine($"Report: {Path.GetFullPath(options.OutputDirectory)}/report.md");
+return ok ? 0 : 1;
+
+static object? Winners(Dictionary<string, object> report, string scenario) => report.GetValueOrDefault($"{scenario}.winners");
+
+static bool Hold(Dictionary<string, object> report) =>
+    report.Where(r => r.Key.EndsWith(".invariants", StringComparison.Ordinal)).All(r => (string)r.Value == "hold");
+
+// One system, started, measured and stopped before the next one starts (both would share the two cores).
+async Task<Dictionary<string, object>> RunOnAsync(BenchSystem system, BenchOptions runOptions)
+{
+    await system.InitializeAsync();
+    try
+    {
+        var bench = new Bench(system, runOptions, Console.Out);
+        await bench.RunAsync();
+        timeline ??= bench.ThroughputTimeline;
+        return bench.Report;
+    }
+    finally
+    {
+        await system.DisposeAsync();
+    }
 }
 
 // The write-up: a report beside the baseline report and the hand-written notes, when they exist.
@@ -70,8 +99,10 @@ static string Markdown(Dictionary<string, object> report)
     return md.ToString();
 }
 
-internal sealed class BenchSystem(TimeSpan reservationWindow) : SwapSeatsSystem
+internal sealed class BenchSystem(TimeSpan reservationWindow, int replicas) : SwapSeatsSystem
 {
+    public override int Replicas => replicas;
+
     protected override Dictionary<string, string?> Settings() => new()
     {
         ["Orders:ReservationWindow"] = reservationWindow.ToString(),

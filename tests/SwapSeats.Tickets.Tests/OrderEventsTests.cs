@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using SwapSeats.Messaging.Consumers;
+using SwapSeats.Tickets.Events;
 using SwapSeats.Contracts;
 using SwapSeats.Tickets.Data;
 using SwapSeats.Testing;
@@ -106,6 +109,43 @@ public sealed class OrderEventsTests(TicketsApp app) : IClassFixture<TicketsApp>
         await app.Bus.PublishAsync(next);
         var reserved = await WaitForAsync(ticket, t => t.GetProperty("orderId").GetString() == next.Id.ToString());
         Assert.Equal(("reserved", next.Id.ToString(), 1), State(reserved));
+    }
+
+    /// <summary>
+    /// Two replicas: one applies the cancellation (tombstone written, not yet committed) while the other applies the
+    /// order's own order.created. The second must wait for the first and then leave the ticket alone; read before the
+    /// commit, the tombstone is invisible and the ticket was reserved for a dead order for good.
+    /// </summary>
+    [Fact]
+    public async Task A_cancellation_handled_at_the_same_moment_as_its_order_on_another_replica_leaves_the_ticket_available()
+    {
+        var (_, ticket) = await ListedAsync();
+        var order = Order(ticket);
+        await using var cancelScope = app.Factory.Services.CreateAsyncScope();
+        var cancelDb = cancelScope.ServiceProvider.GetRequiredService<TicketsDbContext>();
+        await using var cancelling = await cancelDb.Database.BeginTransactionAsync();
+        await new OrderCancelledHandler(cancelDb, TimeProvider.System).HandleAsync(new OrderCancelled(order.Id, 1, new TicketRef(ticket)), default);
+        await cancelDb.SaveChangesAsync();
+
+        await using var createScope = app.Factory.Services.CreateAsyncScope();
+        var createDb = createScope.ServiceProvider.GetRequiredService<TicketsDbContext>();
+        var creating = Task.Run(async () =>
+        {
+            await using var transaction = await createDb.Database.BeginTransactionAsync();
+            var result = await new OrderCreatedHandler(createDb).HandleAsync(order, default);
+            await createDb.SaveChangesAsync();
+            await transaction.CommitAsync();
+            return result;
+        });
+        // Until the creation has either finished or is waiting for a lock held by the cancellation.
+        await Eventually.Until(async () => creating.IsCompleted || await app.WithDbAsync(db => db.Database
+                .SqlQuery<int>($"SELECT count(*)::int AS \"Value\" FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+                .SingleAsync()) > 0,
+            waiting => waiting, what: "order.created to be handled or to wait");
+        await cancelling.CommitAsync();
+
+        Assert.Equal(HandleResult.Ignored, await creating);
+        Assert.Equal(("available", null, 0), State(await app.ShowAsync(ticket)));
     }
 
     [Fact]

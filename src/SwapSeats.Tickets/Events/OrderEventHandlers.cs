@@ -12,7 +12,10 @@ public sealed class OrderCreatedHandler(TicketsDbContext db) : IEventHandler<Ord
 {
     public async Task<HandleResult> HandleAsync(OrderCreated @event, CancellationToken cancellationToken)
     {
-        // order.created and order.cancelled travel on separate consumers, so a quick cancel can overtake its order.
+        // order.created and order.cancelled travel on separate consumers, so a quick cancel can overtake its order; on
+        // replicas the two can even be handled at the same moment. The ticket's row lock orders them: a cancellation
+        // that got there first has committed its tombstone by the time this reads it.
+        await TicketChange.LockAsync(db, @event.Ticket.Id, cancellationToken);
         if (await db.CancelledOrders.AnyAsync(o => o.OrderId == @event.Id, cancellationToken))
         {
             return HandleResult.Ignored;
@@ -30,6 +33,7 @@ public sealed class OrderCancelledHandler(TicketsDbContext db, TimeProvider time
 {
     public async Task<HandleResult> HandleAsync(OrderCancelled @event, CancellationToken cancellationToken)
     {
+        await TicketChange.LockAsync(db, @event.Ticket.Id, cancellationToken);
         if (!await db.CancelledOrders.AnyAsync(o => o.OrderId == @event.Id, cancellationToken))
         {
             db.CancelledOrders.Add(new CancelledOrder(@event.Id, @event.Ticket.Id, time.GetUtcNow()));
@@ -49,6 +53,10 @@ public sealed class OrderCompletedHandler(TicketsDbContext db, TimeProvider time
 
 internal static class TicketChange
 {
+    /// <summary>Locks the ticket's row until the consumer's transaction commits (a ticket never seen locks nothing).</summary>
+    public static Task LockAsync(TicketsDbContext db, Guid ticketId, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"SELECT 1 FROM tickets WHERE id = {ticketId} FOR UPDATE", cancellationToken);
+
     /// <summary>Applies a reservation change and announces the new version; the consumer commits both.</summary>
     public static async Task<HandleResult> ApplyAsync(
         TicketsDbContext db, Guid ticketId, Func<Ticket, ReservationChange> change, CancellationToken cancellationToken)
