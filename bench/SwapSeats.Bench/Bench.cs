@@ -57,7 +57,7 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
     /// </summary>
     private async Task WarmUpAsync()
     {
-        var purchases = options == BenchOptions.Smoke ? 4 : 480;
+        var purchases = options.IsSmoke ? 4 : 480;
         var seller = Token(Guid.CreateVersion7());
         var stock = new List<string>();
         for (var i = 0; i < purchases; i++)
@@ -85,7 +85,7 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
                 await SendAsync(HttpMethod.Post, "/api/orders", Token(Guid.CreateVersion7()), new { ticketId = held });
             }
         }));
-        await Task.Delay(options == BenchOptions.Smoke ? TimeSpan.Zero : TimeSpan.FromSeconds(3));
+        await Task.Delay(options.IsSmoke ? TimeSpan.Zero : TimeSpan.FromSeconds(3));
         log.WriteLine($"  warmed up: {purchases} purchases and refusals");
     }
 
@@ -416,7 +416,7 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
     /// </summary>
     private async Task SearchAsync()
     {
-        var listings = options == BenchOptions.Smoke ? 2_000 : 100_000;
+        var listings = options.IsSmoke ? 2_000 : 100_000;
         await using (var db = new NpgsqlConnection(system.Databases["tickets"]))
         {
             await db.OpenAsync();
@@ -437,7 +437,7 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
         foreach (var (key, q) in new[] { ("search.twoWordsMs", "seat 4242 band"), ("search.rareWordMs", "seat 99999"), ("search.commonWordMs", "block") })
         {
             var samples = new Samples();
-            for (var i = 0; i < (options == BenchOptions.Smoke ? 5 : 200); i++)
+            for (var i = 0; i < (options.IsSmoke ? 5 : 200); i++)
             {
                 var started = Stopwatch.GetTimestamp();
                 (await _http.GetAsync($"/api/tickets?q={Uri.EscapeDataString(q)}&limit=50")).EnsureSuccessStatusCode();

@@ -42,9 +42,13 @@ public sealed record BenchOptions
     /// <summary>After the main run, the race and the closed loop again with this many replicas of every service (1: not).</summary>
     public int CompareReplicas { get; init; } = 2;
 
+    /// <summary>A smoke run: a short warm-up and a small search table as well.</summary>
+    public bool IsSmoke { get; init; }
+
     /// <summary>A few seconds in all: what ./test.sh runs to keep the benchmark working.</summary>
     public static BenchOptions Smoke => new()
     {
+        IsSmoke = true,
         RaceBuyers = 30, Concurrency = 4, ThroughputDuration = TimeSpan.FromSeconds(2), OpenRates = [10], OpenStepDuration = TimeSpan.FromSeconds(2), PropagationSamples = 5, ExpiringOrders = 5,
         ReservationWindow = TimeSpan.FromSeconds(3), CeilingDuration = TimeSpan.FromSeconds(1), CompareReplicas = 1,
     };
