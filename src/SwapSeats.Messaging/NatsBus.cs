@@ -137,7 +137,8 @@ public sealed class NatsBus : IAsyncDisposable
         return (acknowledged, failure);
     }
 
-    private async Task SendAsync(string subject, Guid eventId, byte[] payload, string? traceParent,
+    /// <summary>Publishes to a stream that must exist already (the dead-letter tool never declares streams).</summary>
+    internal async Task SendAsync(string subject, Guid eventId, byte[] payload, string? traceParent,
         IEnumerable<KeyValuePair<string, string>>? extraHeaders, string? msgId, CancellationToken cancellationToken)
     {
         using var activity = MessagingTelemetry.Source.StartActivity($"{subject} publish", ActivityKind.Producer,

@@ -51,6 +51,16 @@ public static class ExternalProcess
 
     public static async Task RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null)
     {
+        var (exitCode, output) = await RunForOutputAsync(fileName, arguments, timeout);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} exited with {exitCode}: {output}");
+        }
+    }
+
+    /// <summary>Runs a program to its end: its exit code, and what it wrote (standard output, then standard error).</summary>
+    public static async Task<(int ExitCode, string Output)> RunForOutputAsync(string fileName, IEnumerable<string> arguments, TimeSpan? timeout = null)
+    {
         var start = new ProcessStartInfo(fileName)
         {
             RedirectStandardOutput = true,
@@ -67,11 +77,7 @@ public static class ExternalProcess
         var stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromMinutes(1));
         await process.WaitForExitAsync(cts.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"{fileName} {string.Join(' ', start.ArgumentList)} exited with {process.ExitCode}: {await stdout}{await stderr}");
-        }
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     public static async Task WaitForPortAsync(int port, TimeSpan timeout, Func<bool>? stillRunning = null)

@@ -151,11 +151,11 @@ public sealed class ServiceProcess(string project, IReadOnlyDictionary<string, s
         Leftovers.Released(_home.FullName);
     }
 
-    /// <summary>The built dll of a src/ project, in the configuration these tests were built in.</summary>
-    public static string DllPath(string project)
+    /// <summary>The built dll of a src/ (or tools/) project, in the configuration these tests were built in.</summary>
+    public static string DllPath(string project, string folder = "src")
     {
         var configuration = typeof(ServiceProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var path = Path.Combine(RepositoryRoot(), "src", project, "bin", configuration, "net10.0", project + ".dll");
+        var path = Path.Combine(RepositoryRoot(), folder, project, "bin", configuration, "net10.0", project + ".dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build {project} first (dotnet build SwapSeats.slnx).", path);
     }
 
