@@ -26,11 +26,30 @@ public sealed class SessionTokenOptions
     /// <summary>The claim naming the session, so that sign-out can revoke exactly it.</summary>
     public const string SessionIdClaim = "sid";
 
-    /// <summary>PEM of the ES256 public key (SubjectPublicKeyInfo). Either this or <see cref="PublicKeyFile"/>.</summary>
+    /// <summary>
+    /// PEM of the ES256 public key (SubjectPublicKeyInfo). Either this or <see cref="PublicKeyFile"/>. It may hold
+    /// several keys one after another: a token signed by any of them is accepted, which is how the signing key is
+    /// rotated without signing anyone out (docs/operations.md, "Rotating the session signing key").
+    /// </summary>
     public string? PublicKeyPem { get; set; }
 
-    /// <summary>Path of a PEM file holding the public key, e.g. a mounted Kubernetes secret.</summary>
+    /// <summary>Path of a PEM file holding the public key (or keys), e.g. a mounted Kubernetes secret.</summary>
     public string? PublicKeyFile { get; set; }
+
+    /// <summary>Every public key in the configured PEM, in order.</summary>
+    public List<ECDsaSecurityKey> ReadPublicKeys()
+    {
+        var keys = System.Text.RegularExpressions.Regex.Matches(ReadPublicKeyPem(), "-----BEGIN PUBLIC KEY-----[^-]+-----END PUBLIC KEY-----")
+            .Select(block =>
+            {
+                var key = ECDsa.Create();
+                key.ImportFromPem(block.Value);
+                return new ECDsaSecurityKey(key);
+            })
+            .ToList();
+        return keys.Count > 0 ? keys : throw new OptionsValidationException(Section, typeof(SessionTokenOptions),
+            ["Jwt:PublicKeyPem / Jwt:PublicKeyFile holds no PEM public key (-----BEGIN PUBLIC KEY-----)."]);
+    }
 
     public string ReadPublicKeyPem() =>
         !string.IsNullOrWhiteSpace(PublicKeyPem) ? PublicKeyPem
@@ -65,14 +84,14 @@ public static class SessionAuthentication
             .Configure<IOptions<SessionTokenOptions>>((bearer, tokenOptions) =>
             {
                 var options = tokenOptions.Value;
-                var key = ECDsa.Create();
-                key.ImportFromPem(options.ReadPublicKeyPem());
                 bearer.MapInboundClaims = false;
                 bearer.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = options.Issuer,
                     ValidAudience = options.Audience,
-                    IssuerSigningKey = new ECDsaSecurityKey(key),
+                    // One key, or the old and the new one while the signing key is rotated.
+                    IssuerSigningKeys = options.ReadPublicKeys(),
+                    TryAllIssuerSigningKeys = true,
                     // Only the asymmetric algorithm auth signs with: "none" and HMAC tricks are refused.
                     ValidAlgorithms = [SessionTokenOptions.Algorithm],
                     RequireSignedTokens = true,

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using SwapSeats.Testing;
+
+namespace SwapSeats.Auth.Tests;
+
+/// <summary>
+/// docs/operations.md, "Rotating the session signing key", step by step against auth on one database: every service
+/// first accepts the old and the new public key, then auth signs with the new key, and only after the old sessions have
+/// run out is the old public key removed. Nobody is signed out on the way; afterwards the old key signs nothing valid.
+/// </summary>
+public sealed class KeyRotationTests(AuthApp app) : IClassFixture<AuthApp>
+{
+    private static readonly ECDsa NewKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+
+    /// <summary>auth as it runs after a rollout with these keys (same database and NATS as the fixture's).</summary>
+    private ServiceFactory<Program> Rolled(string signingKeyPem, string publicKeysPem) => new(new Dictionary<string, string?>
+    {
+        ["ConnectionStrings:auth"] = app.ConnectionString,
+        ["ConnectionStrings:nats"] = app.Nats.Url,
+        ["Auth:SigningKeyPem"] = signingKeyPem,
+        ["Jwt:PublicKeyPem"] = publicKeysPem,
+    });
+
+    private static async Task<bool> SignedInAsync(ServiceFactory<Program> auth, string token)
+    {
+        using var client = auth.CreateClient();
+        client.DefaultRequestHeaders.Add("Cookie", $"session={token}");
+        var body = JsonDocument.Parse(await client.GetStringAsync("/api/users/currentuser")).RootElement;
+        return body.GetProperty("currentUser").ValueKind != JsonValueKind.Null;
+    }
+
+    private static async Task<string> SignInAsync(ServiceFactory<Program> auth, string email)
+    {
+        using var client = auth.CreateClient();
+        var response = await AuthApp.SignIn(client, email);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"));
+        return cookie["session=".Length..cookie.IndexOf(';')];
+    }
+
+    [Fact]
+    public async Task The_signing_key_is_rotated_in_three_steps_and_nobody_is_signed_out()
+    {
+        var (oldPublic, newPublic) = (SessionKeys.PublicPem, NewKey.ExportSubjectPublicKeyInfoPem());
+        var email = AuthApp.NewEmail();
+        Assert.Equal(HttpStatusCode.Created, (await AuthApp.SignUp(app.Client(), email)).StatusCode);
+        var oldSession = await SignInAsync(app.Factory, email);
+
+        // 1. Every service accepts both public keys; auth still signs with the old one.
+        await using (var both = Rolled(SessionKeys.PrivatePem, oldPublic + newPublic))
+        {
+            await both.StartAsync();
+            Assert.True(await SignedInAsync(both, oldSession), "the old session after step 1");
+        }
+
+        // 2. auth signs with the new key: new sessions are new-key sessions, the old ones still work.
+        string newSession;
+        await using (var signing = Rolled(NewKey.ExportPkcs8PrivateKeyPem(), oldPublic + newPublic))
+        {
+            await signing.StartAsync();
+            newSession = await SignInAsync(signing, email);
+            Assert.True(await SignedInAsync(signing, newSession), "a new session after step 2");
+            Assert.True(await SignedInAsync(signing, oldSession), "the old session after step 2");
+        }
+
+        // 3. After Jwt:Lifetime the old public key goes: a token the old key signs is no longer a session.
+        await using var done = Rolled(NewKey.ExportPkcs8PrivateKeyPem(), newPublic);
+        await done.StartAsync();
+        Assert.True(await SignedInAsync(done, newSession), "the new session after step 3");
+        Assert.False(await SignedInAsync(done, oldSession), "the old key's session after step 3");
+    }
+}
