@@ -15,8 +15,7 @@ kubectl get namespace "$ns" >/dev/null 2>&1 || kubectl create namespace "$ns"
 
 # Existing values are kept: a new key pair would sign everyone out, a new password would not match the database.
 if ! kubectl -n "$ns" get secret swapseats-session-keys >/dev/null 2>&1; then
-  openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt -out "$work/session-signing.pem"
-  openssl ec -in "$work/session-signing.pem" -pubout -out "$work/session-public.pem" 2>/dev/null
+  "$(dirname "$0")/../../scripts/new-session-key.sh" "$work"
   kubectl -n "$ns" create secret generic swapseats-session-keys \
     --from-file="$work/session-signing.pem" --from-file="$work/session-public.pem"
 fi

@@ -14,6 +14,8 @@ public static class MessagingTelemetry
     private static readonly Meter Meter = new(Name);
     private static readonly ConcurrentDictionary<string, long> OutboxPending = new();
     private static readonly ConcurrentDictionary<string, long> ConsumerPending = new();
+    private static readonly ConcurrentDictionary<string, double> WorkerOverdue = new();
+    private static readonly ConcurrentDictionary<string, long> WorkerQueued = new();
 
     public static readonly Counter<long> Published = Meter.CreateCounter<long>("swapseats.outbox.published", description: "Events published from the outbox");
     public static readonly Counter<long> Processed = Meter.CreateCounter<long>("swapseats.consumer.processed", description: "Messages handled, by outcome");
@@ -29,6 +31,28 @@ public static class MessagingTelemetry
         Meter.CreateObservableGauge("swapseats.consumer.lag",
             () => ConsumerPending.Select(p => new Measurement<long>(p.Value, new KeyValuePair<string, object?>("consumer", p.Key))),
             description: "Messages in the stream not yet delivered to the consumer");
+        Meter.CreateObservableGauge("swapseats.worker.overdue",
+            () => WorkerOverdue.Select(p => new Measurement<double>(p.Value, new KeyValuePair<string, object?>("worker", p.Key))),
+            unit: "s", description: "How long the oldest row still due after the worker's last round has been due (timers, payouts, emails)");
+        Meter.CreateObservableGauge("swapseats.worker.queued",
+            () => WorkerQueued.Select(p => new Measurement<long>(p.Value, new KeyValuePair<string, object?>("worker", p.Key))),
+            description: "Rows waiting for the worker, due now or retrying later (emails not yet sent)");
+    }
+
+    /// <summary>
+    /// What a due-row worker sleeps for after a round, given its next due row: until then, at most
+    /// <paramref name="maxSleep"/>. Records how overdue that row is (<c>swapseats.worker.overdue</c>).
+    /// </summary>
+    public static TimeSpan SleepUntilDue(string worker, DateTimeOffset? next, DateTimeOffset now, TimeSpan maxSleep, long? queued = null)
+    {
+        WorkerOverdue[worker] = next is { } due && due < now ? (now - due).TotalSeconds : 0;
+        if (queued is { } count)
+        {
+            WorkerQueued[worker] = count;
+        }
+
+        var untilNext = next is null ? maxSleep : next.Value - now;
+        return untilNext < maxSleep ? untilNext : maxSleep;
     }
 
     internal static void SetOutboxPending(string service, long pending) => OutboxPending[service] = pending;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Text.Json;
 using SwapSeats.Testing;
 
@@ -12,8 +11,6 @@ namespace SwapSeats.Auth.Tests;
 /// </summary>
 public sealed class KeyRotationTests(AuthApp app) : IClassFixture<AuthApp>
 {
-    private static readonly ECDsa NewKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-
     /// <summary>auth as it runs after a rollout with these keys (same database and NATS as the fixture's).</summary>
     private ServiceFactory<Program> Rolled(string signingKeyPem, string publicKeysPem) => new(new Dictionary<string, string?>
     {
@@ -43,7 +40,21 @@ public sealed class KeyRotationTests(AuthApp app) : IClassFixture<AuthApp>
     [Fact]
     public async Task The_signing_key_is_rotated_in_three_steps_and_nobody_is_signed_out()
     {
-        var (oldPublic, newPublic) = (SessionKeys.PublicPem, NewKey.ExportSubjectPublicKeyInfoPem());
+        // The new pair, made by the script the runbook names.
+        var keys = Directory.CreateTempSubdirectory("swapseats-keys-");
+        string newSigning, newPublic;
+        try
+        {
+            await ExternalProcess.RunAsync("bash", [Path.Combine(ServiceProcess.RepositoryRoot(), "scripts", "new-session-key.sh"), keys.FullName]);
+            (newSigning, newPublic) = (await File.ReadAllTextAsync(Path.Combine(keys.FullName, "session-signing.pem")),
+                await File.ReadAllTextAsync(Path.Combine(keys.FullName, "session-public.pem")));
+        }
+        finally
+        {
+            keys.Delete(recursive: true);
+        }
+
+        var oldPublic = SessionKeys.PublicPem;
         var email = AuthApp.NewEmail();
         Assert.Equal(HttpStatusCode.Created, (await AuthApp.SignUp(app.Client(), email)).StatusCode);
         var oldSession = await SignInAsync(app.Factory, email);
@@ -57,7 +68,7 @@ public sealed class KeyRotationTests(AuthApp app) : IClassFixture<AuthApp>
 
         // 2. auth signs with the new key: new sessions are new-key sessions, the old ones still work.
         string newSession;
-        await using (var signing = Rolled(NewKey.ExportPkcs8PrivateKeyPem(), oldPublic + newPublic))
+        await using (var signing = Rolled(newSigning, oldPublic + newPublic))
         {
             await signing.StartAsync();
             newSession = await SignInAsync(signing, email);
@@ -66,7 +77,7 @@ public sealed class KeyRotationTests(AuthApp app) : IClassFixture<AuthApp>
         }
 
         // 3. After Jwt:Lifetime the old public key goes: a token the old key signs is no longer a session.
-        await using var done = Rolled(NewKey.ExportPkcs8PrivateKeyPem(), newPublic);
+        await using var done = Rolled(newSigning, newPublic);
         await done.StartAsync();
         Assert.True(await SignedInAsync(done, newSession), "the new session after step 3");
         Assert.False(await SignedInAsync(done, oldSession), "the old key's session after step 3");

@@ -24,7 +24,13 @@ public sealed class ReplicaTests(ReplicatedSystem system, ITestOutputHelper outp
     {
         await using var bus = new TestBus(system.Nats);
         var seller = await system.SignedUpAsync();
-        var buyers = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => system.SignedUpAsync()));
+        // 200 accounts, twenty sign-ups at a time (each is ~0.1 s of PBKDF2; all at once they starve a 2-core machine).
+        var buyers = new List<HttpClient>();
+        foreach (var batch in Enumerable.Range(0, 200).Chunk(20))
+        {
+            buyers.AddRange(await Task.WhenAll(batch.Select(_ => system.SignedUpAsync())));
+        }
+
         // Every sale is made before the event starts; its payout is released PayoutDelay after the start.
         var startsAt = DateTimeOffset.UtcNow.AddSeconds(150);
         var eventId = await SwapSeatsSystem.EventAsync(seller, startsAt: startsAt);
@@ -61,7 +67,7 @@ public sealed class ReplicaTests(ReplicatedSystem system, ITestOutputHelper outp
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
 
         await Invariants.AssertHoldAsync(system, TimeSpan.FromSeconds(90));
-        await AssertOnceAsync(bus, completed, unpaid, "one replica of each killed");
+        await AssertOnceAsync(bus, completed, unpaid, "one replica of each killed", inFlight: 1);
 
         // After the start and the escrow delay every sale is paid out by the surviving replicas, once.
         var orderIds = completed.Select(Guid.Parse).ToHashSet();
@@ -74,11 +80,15 @@ public sealed class ReplicaTests(ReplicatedSystem system, ITestOutputHelper outp
         await Eventually.Until(() => ScalarAsync("notifications", "SELECT count(*) FROM emails WHERE kind = 'paidOut' AND sent_at IS NOT NULL"),
             n => n == orderIds.Count, TimeSpan.FromSeconds(30), "the seller's paid-out emails");
         await Invariants.AssertHoldAsync(system);
-        await AssertOnceAsync(bus, completed, unpaid, "after the payouts");
+        await AssertOnceAsync(bus, completed, unpaid, "after the payouts", inFlight: 1);
     }
 
     /// <summary>Each completed order charged once, each unpaid order's timer fired once, each payout paid once, each email sent once.</summary>
-    private async Task AssertOnceAsync(TestBus bus, List<string> completed, List<string> unpaid, string phase)
+    /// <param name="inFlight">
+    /// Emails that may have reached the SMTP server twice: one per killed sender at most, the one it was sending when it
+    /// died (accepted by the server, not yet marked). SMTP cannot do better; its Message-ID says it is the same email.
+    /// </param>
+    private async Task AssertOnceAsync(TestBus bus, List<string> completed, List<string> unpaid, string phase, int inFlight = 0)
     {
         var completedIds = completed.Select(Guid.Parse).ToHashSet();
         var unpaidIds = unpaid.Select(Guid.Parse).ToHashSet();
@@ -100,11 +110,13 @@ public sealed class ReplicaTests(ReplicatedSystem system, ITestOutputHelper outp
                 Waiting: await ScalarAsync("notifications", "SELECT count(*) FROM emails WHERE sent_at IS NULL")),
             e => e.Waiting == 0, TimeSpan.FromSeconds(90), $"every email to be sent ({phase})");
         var received = system.Smtp.Messages.GroupBy(m => m.MessageId).ToList();
-        Assert.Empty(received.Where(g => g.Count() > 1).Select(g => $"{g.Key} × {g.Count()}"));
+        var twice = received.Where(g => g.Count() > 1).Select(g => $"{g.Key} × {g.Count()}").ToList();
+        Assert.True(twice.Count <= inFlight && received.All(g => g.Count() <= 2), $"received more than once: {string.Join(", ", twice)}");
         Assert.Equal(queued.Total, received.Count);
         var receipts = await ScalarAsync("notifications", "SELECT count(*) FROM emails WHERE kind = 'receipt'");
         Assert.Equal(completedIds.Count, receipts);
-        output.WriteLine($"{phase}: {completedIds.Count} charged once, {unpaidIds.Count} timers fired once, {received.Count} emails each received once");
+        output.WriteLine($"{phase}: {completedIds.Count} charged once, {unpaidIds.Count} timers fired once, {received.Count} emails received, " +
+                         $"{(twice.Count == 0 ? "each once" : $"twice: {string.Join(", ", twice)}")}");
     }
 
     private static readonly byte[] Pdf = "%PDF-1.4\n% a ticket\n%%EOF\n"u8.ToArray();

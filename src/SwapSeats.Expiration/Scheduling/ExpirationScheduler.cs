@@ -84,8 +84,7 @@ public sealed partial class ExpirationScheduler(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ExpirationDbContext>();
         var next = await db.Timers.Where(t => t.Status == TimerStatus.Pending).MinAsync(t => t.ExpiresAt, cancellationToken);
-        var untilNext = next is null ? _options.MaxSleep : next.Value - Time.GetUtcNow();
-        return untilNext < _options.MaxSleep ? untilNext : _options.MaxSleep;
+        return MessagingTelemetry.SleepUntilDue("timers", next, Time.GetUtcNow(), _options.MaxSleep);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fired {Count} reservation timers, the oldest {LatenessMs:F0} ms after it was due")]

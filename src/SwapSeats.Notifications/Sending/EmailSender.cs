@@ -153,10 +153,14 @@ public sealed partial class EmailSender(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
-        var next = await db.Emails.Where(e => e.DueAt != null && e.To != null).MinAsync(e => e.DueAt, cancellationToken);
-        var untilNext = next is null ? MaxSleep : next.Value - Time.GetUtcNow();
-        return untilNext < MaxSleep ? untilNext : MaxSleep;
+        // One statement: the next due email (to sleep until) and how many wait (the queue an operator watches).
+        var queue = await db.Database.SqlQuery<Queue>(
+                $"SELECT count(*) AS \"Count\", min(due_at) AS \"Next\" FROM emails WHERE due_at IS NOT NULL AND to_address IS NOT NULL")
+            .SingleAsync(cancellationToken);
+        return MessagingTelemetry.SleepUntilDue("emails", queue.Next, Time.GetUtcNow(), MaxSleep, queue.Count);
     }
+
+    private sealed record Queue(long Count, DateTimeOffset? Next);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SMTP server {Host}:{Port} unreachable; {Count} emails wait")]
     private static partial void LogUnreachable(ILogger logger, Exception exception, string host, int port, int count);

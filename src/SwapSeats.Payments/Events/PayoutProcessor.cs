@@ -172,8 +172,7 @@ public sealed partial class PayoutProcessor(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
         var next = await db.Payouts.Where(p => p.Status == PayoutStatuses.Held && p.DueAt != null).MinAsync(p => p.DueAt, cancellationToken);
-        var untilNext = next is null ? MaxSleep : next.Value - Time.GetUtcNow();
-        return untilNext < MaxSleep ? untilNext : MaxSleep;
+        return MessagingTelemetry.SleepUntilDue("payouts", next, Time.GetUtcNow(), MaxSleep);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The event of order {OrderId} started and ticket {TicketId} has no file: the buyer is refunded, the payout cancelled")]
