@@ -13,9 +13,7 @@ builder.AddServiceDefaults();
 builder.Services.RemoveAll<IExceptionHandler>();
 builder.Services.AddOptions<WebOptions>()
     .Bind(builder.Configuration.GetSection(WebOptions.Section))
-    .Validate(o => WebOptions.RequiredServices.All(s => o.Services.GetValueOrDefault(s) is { } addresses
-            && addresses.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } each
-            && each.All(a => Uri.TryCreate(a, UriKind.Absolute, out _))),
+    .Validate(o => WebOptions.RequiredServices.All(s => ReplicaHandler.Valid(o.Services.GetValueOrDefault(s))),
         $"Web:Services:{{{string.Join(",", WebOptions.RequiredServices)}}} (env Web__Services__auth, ...) must be the URLs of the APIs (replicas separated by ';').")
     .ValidateOnStart();
 builder.Services.AddHttpContextAccessor();

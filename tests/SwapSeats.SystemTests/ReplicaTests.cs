@@ -102,7 +102,7 @@ public sealed class ReplicaTests(ReplicatedSystem system, ITestOutputHelper outp
         Assert.Equal(completedIds.Count, charges.Count);
         Assert.All(charges.GroupBy(p => p.OrderId), g => Assert.Single(g));
         Assert.Equal(completedIds.Count, await ScalarAsync("payments", "SELECT count(*) FROM payments WHERE order_id = ANY(@ids)", completedIds));
-        Assert.Empty(await RowsAsync("payments", "SELECT order_id::text FROM payments GROUP BY order_id HAVING count(*) > 1"));
+        Assert.Empty(await Invariants.RowsAsync(system.Databases["payments"], "SELECT order_id::text FROM payments GROUP BY order_id HAVING count(*) > 1", r => r.GetString(0)));
 
         // Emails: every one queued is sent, and the SMTP server received each exactly once (Message-ID is the email's id).
         var queued = await Eventually.Until(async () => (
@@ -241,20 +241,5 @@ public sealed class ReplicaTests(ReplicatedSystem system, ITestOutputHelper outp
         }
 
         return Convert.ToInt64(await command.ExecuteScalarAsync());
-    }
-
-    private async Task<List<string>> RowsAsync(string database, string sql)
-    {
-        await using var connection = new NpgsqlConnection(system.Databases[database]);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            rows.Add(reader.GetString(0));
-        }
-
-        return rows;
     }
 }

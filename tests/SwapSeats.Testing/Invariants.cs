@@ -132,7 +132,8 @@ public static class Invariants
         Xunit.Assert.True(violations.Count == 0, "Invariants broken:\n" + string.Join("\n", violations.Take(20)));
     }
 
-    private static async Task<List<T>> RowsAsync<T>(string connectionString, string sql, Func<NpgsqlDataReader, T> read)
+    /// <summary>Every row of <paramref name="sql"/>, read with <paramref name="read"/> (also used by tests that count rows).</summary>
+    public static async Task<List<T>> RowsAsync<T>(string connectionString, string sql, Func<NpgsqlDataReader, T> read)
     {
         // No pooling: a test that restarts PostgreSQL must not leave this checker with dead connections.
         await using var connection = new NpgsqlConnection(connectionString + ";Pooling=false");

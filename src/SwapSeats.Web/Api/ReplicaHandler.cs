@@ -15,6 +15,11 @@ public sealed class ReplicaHandler(IReadOnlyList<Uri> replicas) : DelegatingHand
     public static IReadOnlyList<Uri> Parse(string addresses) =>
         addresses.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(a => new Uri(a)).ToList();
 
+    /// <summary>Whether <paramref name="addresses"/> names at least one replica and every one is an absolute URL.</summary>
+    public static bool Valid(string? addresses) =>
+        addresses?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } each
+        && each.All(a => Uri.TryCreate(a, UriKind.Absolute, out _));
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (replicas.Count == 1)
