@@ -3,9 +3,11 @@
 #   swapseats-session-keys  session-signing.pem, session-public.pem   (ES256 key pair; only auth mounts the private key)
 #   postgres-credentials    password                                   (the in-cluster PostgreSQL's superuser password)
 #   swapseats-db            auth, tickets, orders, expiration, payments, notifications, web (each service's connection string)
+#   swapseats-nats          auth, tickets, orders, expiration, payments, notifications, web, operator
+#                                                                      (each NATS user's password: the services' and the servers')
 #   swapseats-smtp          host, port, from [, user, password]       (the SMTP server outside the cluster; SMTP_HOST, SMTP_PORT,
 #                                                                      SMTP_FROM, SMTP_USER, SMTP_PASSWORD; default: smtp4dev:25)
-#   swapseats-stripe        secret-key                                 (optional; only with Payments__Provider=stripe)
+#   swapseats-stripe        secret-key                                 (optional: dev uses the local provider; prod requires it)
 # Usage: deploy/k8s/dev-secrets.sh [namespace]   (STRIPE_SECRET_KEY=sk_test_... to include the Stripe key)
 set -euo pipefail
 ns=${1:-swapseats}
@@ -30,6 +32,15 @@ for db in auth tickets orders expiration payments notifications web; do
   args+=("--from-literal=$db=Host=postgres;Database=$db;Username=postgres;Password=$password")
 done
 kubectl -n "$ns" create secret generic swapseats-db "${args[@]}" --dry-run=client -o yaml | kubectl apply -f -
+
+# One NATS user per process (components/nats-auth/auth.conf); a password that exists is kept (pods hold it). It starts
+# with a letter: NATS parses the variable's value as a config value, and one starting with a digit as a number.
+nats=()
+for user in auth tickets orders expiration payments notifications web operator; do
+  value=$(kubectl -n "$ns" get secret swapseats-nats -o jsonpath="{.data.$user}" 2>/dev/null | base64 -d || true)
+  nats+=("--from-literal=$user=${value:-s$(openssl rand -hex 24)}")
+done
+kubectl -n "$ns" create secret generic swapseats-nats "${nats[@]}" --dry-run=client -o yaml | kubectl apply -f -
 
 smtp=(--from-literal=host="${SMTP_HOST:-smtp4dev}" --from-literal=port="${SMTP_PORT:-25}" --from-literal=from="${SMTP_FROM:-SwapSeats <no-reply@swapseats.local>}")
 [ -n "${SMTP_USER:-}" ] && smtp+=(--from-literal=user="$SMTP_USER" --from-literal=password="${SMTP_PASSWORD:-}")

@@ -12,6 +12,9 @@ public sealed class MessagingOptions
     /// <summary>NATS URL, from <c>ConnectionStrings:nats</c>.</summary>
     [Required] public string Url { get; set; } = "";
 
+    /// <summary>This service's NATS user, from <c>Nats:User</c> and <c>Nats:Password</c> (none: no auth).</summary>
+    public NATS.Client.Core.NatsAuthOpts Auth { get; set; } = NATS.Client.Core.NatsAuthOpts.Default;
+
     /// <summary>Deliveries of a message whose handler keeps failing before it goes to the dead-letter stream.</summary>
     [Range(1, 1000)] public int MaxDeliver { get; set; } = 5;
 

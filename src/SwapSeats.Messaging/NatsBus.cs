@@ -31,6 +31,7 @@ public sealed class NatsBus : IAsyncDisposable
         Connection = new NatsConnection(new NatsOpts
         {
             Url = _options.Url,
+            AuthOpts = _options.Auth,
             Name = _options.ServiceName,
             RequestTimeout = TimeSpan.FromSeconds(5),
             ConnectTimeout = TimeSpan.FromSeconds(3),

@@ -35,6 +35,7 @@ public static class Database
                 (RelationalEventId.TransactionError, LogLevel.Debug),
                 (CoreEventId.SaveChangesFailed, LogLevel.Debug)))
             .AddInterceptors(services.GetServices<IInterceptor>()));
+        builder.Services.AddSingleton<SchemaVersion<TContext>>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>($"{name}-db", tags: [HealthTags.Ready]);
         return builder;
     }
@@ -71,7 +72,7 @@ public static class Database
 
     /// <summary>
     /// Applies committed migrations at start-up in Development (or when Database:MigrateOnStartup is true).
-    /// Run with the argument <c>migrate</c> to apply them and exit: that is what the Kubernetes migration job does.
+    /// Run with the argument <c>migrate</c> to apply them and exit: that is what each Kubernetes pod's init container does.
     /// </summary>
     /// <returns>true when the process should exit now (migrate-only run).</returns>
     public static async Task<bool> MigrateDatabaseAsync<TContext>(this IHost app, string[] args) where TContext : DbContext
@@ -139,12 +140,37 @@ internal sealed class NoSavepoints : DbTransactionInterceptor
         InterceptionResult result, CancellationToken cancellationToken = default) => ValueTask.FromResult(InterceptionResult.Suppress());
 }
 
-internal sealed class DatabaseHealthCheck<TContext>(TContext db) : IHealthCheck where TContext : DbContext
+/// <summary>Whether the database has been seen at this build's schema (it only moves forward).</summary>
+internal sealed class SchemaVersion<TContext> where TContext : DbContext
+{
+    public volatile bool Current;
+}
+
+/// <summary>
+/// Ready means the database answers and holds every migration this build knows: a pod that started before its migration
+/// ran (or against an older database) stays out of the Service instead of failing requests and dead-lettering events.
+/// A database ahead of this build (the next release's migrations, applied while this one still runs) is ready: a
+/// migration adds before it removes. Once current, only the connection is checked.
+/// </summary>
+internal sealed class DatabaseHealthCheck<TContext>(TContext db, SchemaVersion<TContext> schema) : IHealthCheck where TContext : DbContext
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
+            if (!schema.Current)
+            {
+                var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+                if (pending.Count > 0)
+                {
+                    return HealthCheckResult.Unhealthy(
+                        $"The database is {pending.Count} migration(s) behind this build (up to {pending[^1]}): run this build with the argument 'migrate'.");
+                }
+
+                schema.Current = true;
+                return HealthCheckResult.Healthy();
+            }
+
             return await db.Database.CanConnectAsync(cancellationToken)
                 ? HealthCheckResult.Healthy()
                 : HealthCheckResult.Unhealthy("The database is not reachable.");

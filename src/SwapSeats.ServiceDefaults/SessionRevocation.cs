@@ -87,6 +87,7 @@ public sealed class SessionRevocationStore : IAsyncDisposable
         _connection = new NatsConnection(new NatsOpts
         {
             Url = configuration.GetConnectionString("nats")!,
+            AuthOpts = NatsCredentials.From(configuration).AuthOpts,
             Name = $"{AppDomain.CurrentDomain.FriendlyName}-sessions",
             ConnectTimeout = TimeSpan.FromSeconds(3),
             RequestTimeout = TimeSpan.FromSeconds(5),

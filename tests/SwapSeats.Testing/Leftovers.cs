@@ -62,7 +62,7 @@ public static class Leftovers
     {
         foreach (var directory in Directory.GetDirectories(Path.GetTempPath(), "swapseats-*"))
         {
-            if (!new[] { "pg-", "nats-", "home-" }.Any(kind => directory.StartsWith(Prefix + kind, StringComparison.Ordinal)))
+            if (!new[] { "pg-", "nats-", "home-", "pod-" }.Any(kind => directory.StartsWith(Prefix + kind, StringComparison.Ordinal)))
             {
                 continue;
             }

@@ -6,7 +6,8 @@ using SwapSeats.Messaging;
 // The dead-letter stream from the command line (docs/operations.md, "Dead letters"):
 //   dotnet run --project tools/SwapSeats.DeadLetters -- list [--consumer NAME] [--nats URL]
 //   dotnet run --project tools/SwapSeats.DeadLetters -- replay SEQUENCE... | --all [--consumer NAME] [--nats URL]
-// The NATS URL: --nats, else ConnectionStrings__nats, else nats://127.0.0.1:4222 (./run.sh's server).
+// The NATS URL: --nats, else ConnectionStrings__nats, else nats://127.0.0.1:4222 (./run.sh's server). On a cluster,
+// whose NATS requires a user, set Nats__User=operator and Nats__Password (the swapseats-nats Secret's "operator" key).
 const string Usage = "usage: deadletters list [--consumer NAME] [--nats URL]\n       deadletters replay SEQUENCE... | --all [--consumer NAME] [--nats URL]";
 string? Option(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
@@ -19,7 +20,16 @@ if (command is not ("list" or "replay"))
     return 2;
 }
 
-await using var bus = new NatsBus(Options.Create(new MessagingOptions { ServiceName = "deadletters", Url = url }), NullLogger<NatsBus>.Instance);
+await using var bus = new NatsBus(Options.Create(new MessagingOptions
+{
+    ServiceName = "deadletters",
+    Url = url,
+    Auth = new SwapSeats.ServiceDefaults.NatsCredentials
+    {
+        User = Environment.GetEnvironmentVariable("Nats__User"),
+        Password = Environment.GetEnvironmentVariable("Nats__Password"),
+    }.AuthOpts,
+}), NullLogger<NatsBus>.Instance);
 var letters = new DeadLetters(bus);
 using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(5));
 

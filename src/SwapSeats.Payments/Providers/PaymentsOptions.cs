@@ -10,6 +10,13 @@ public sealed partial class PaymentsOptions
     /// <summary><c>local</c> (no network, Stripe's test tokens) or <c>stripe</c>.</summary>
     public string Provider { get; set; } = "local";
 
+    /// <summary>
+    /// The local provider takes no money. In Production a service refuses to start with it unless this says so (a
+    /// staging cluster, the dev overlay): a production deployment that forgot its Stripe settings must not sell tickets
+    /// for fake payments.
+    /// </summary>
+    public bool AllowLocalProvider { get; set; }
+
     /// <summary>ISO 4217, lower case, as Stripe wants it.</summary>
     public string Currency { get; set; } = "usd";
 
@@ -39,6 +46,9 @@ public sealed partial class PaymentsOptions
         builder.Services.AddOptions<PaymentsOptions>()
             .Bind(builder.Configuration.GetSection(Section))
             .Validate(o => o.Provider is "local" or "stripe", "Payments:Provider (env Payments__Provider) must be 'local' or 'stripe'.")
+            .Validate(o => o.Provider != "local" || !builder.Environment.IsProduction() || o.AllowLocalProvider,
+                "Payments:Provider is 'local' (no real payments) in Production: set Payments__Provider=stripe and Payments__Stripe__SecretKey, " +
+                "or Payments__AllowLocalProvider=true where fake payments are meant (a staging or dev cluster).")
             .Validate(o => CurrencyCode().IsMatch(o.Currency), "Payments:Currency must be a lower-case ISO 4217 code such as 'usd'.")
             .Validate(o => o.Provider != "stripe" || !string.IsNullOrWhiteSpace(o.Stripe.SecretKey),
                 "Payments:Stripe:SecretKey (env Payments__Stripe__SecretKey) is required when Payments:Provider is 'stripe'.")
