@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Creates the Secrets the dev overlay expects, with values generated here (nothing secret is committed):
 #   swapseats-session-keys  session-signing.pem, session-public.pem   (ES256 key pair; only auth mounts the private key)
-#   postgres-credentials    password                                   (the in-cluster PostgreSQL's superuser password)
-#   swapseats-db            auth, tickets, orders, expiration, payments, notifications, web (each service's connection string)
+#   postgres-credentials    password, auth, tickets, orders, expiration, payments, notifications, web
+#                                                                      (the in-cluster PostgreSQL's superuser and each service role)
+#   swapseats-db            auth, tickets, orders, expiration, payments, notifications, web (each service's connection string,
+#                                                                      as its own role)
 #   swapseats-nats          auth, tickets, orders, expiration, payments, notifications, web, operator
 #                                                                      (each NATS user's password: the services' and the servers')
 #   swapseats-smtp          host, port, from [, user, password]       (the SMTP server outside the cluster; SMTP_HOST, SMTP_PORT,
@@ -22,22 +24,28 @@ if ! kubectl -n "$ns" get secret swapseats-session-keys >/dev/null 2>&1; then
     --from-file="$work/session-signing.pem" --from-file="$work/session-public.pem"
 fi
 
-password=$(kubectl -n "$ns" get secret postgres-credentials -o jsonpath='{.data.password}' 2>/dev/null | base64 -d || true)
-if [ -z "$password" ]; then
-  password=$(openssl rand -hex 24)
-  kubectl -n "$ns" create secret generic postgres-credentials --from-literal=password="$password"
-fi
+# The superuser's password and one per service role (the dev PostgreSQL's roles.sh creates the roles from them at its
+# first start); existing values are kept, since the database holds them.
+existing() { kubectl -n "$ns" get secret "$1" -o jsonpath="{.data.$2}" 2>/dev/null | base64 -d || true; }
+declare -A pw
+pg=()
+for key in password auth tickets orders expiration payments notifications web; do
+  pw[$key]=$(existing postgres-credentials "$key")
+  pw[$key]=${pw[$key]:-$(openssl rand -hex 24)}
+  pg+=("--from-literal=$key=${pw[$key]}")
+done
+kubectl -n "$ns" create secret generic postgres-credentials "${pg[@]}" --dry-run=client -o yaml | kubectl apply -f -
 args=()
 for db in auth tickets orders expiration payments notifications web; do
-  args+=("--from-literal=$db=Host=postgres;Database=$db;Username=postgres;Password=$password")
+  args+=("--from-literal=$db=Host=postgres;Database=$db;Username=$db;Password=${pw[$db]}")
 done
 kubectl -n "$ns" create secret generic swapseats-db "${args[@]}" --dry-run=client -o yaml | kubectl apply -f -
 
 # One NATS user per process (components/nats-auth/auth.conf); a password that exists is kept (pods hold it). It starts
-# with a letter: NATS parses the variable's value as a config value, and one starting with a digit as a number.
+# with a letter: NATS parses the variable's value as a config value, and one that starts like a number (7e3f…) as one.
 nats=()
 for user in auth tickets orders expiration payments notifications web operator; do
-  value=$(kubectl -n "$ns" get secret swapseats-nats -o jsonpath="{.data.$user}" 2>/dev/null | base64 -d || true)
+  value=$(existing swapseats-nats "$user")
   nats+=("--from-literal=$user=${value:-s$(openssl rand -hex 24)}")
 done
 kubectl -n "$ns" create secret generic swapseats-nats "${nats[@]}" --dry-run=client -o yaml | kubectl apply -f -

@@ -424,14 +424,8 @@ public sealed partial class ClusterRulesTests
             Assert.Equal("127.0.0.1", command[command.IndexOf("-h") + 1]);
         }
 
-        var init = ConfigMapData(Render("dev"), "postgres-init")["databases.sql"];
-        foreach (var deployment in Deployments("dev"))
-        {
-            if (DatabaseOf(MainContainer(deployment)) is { } database)
-            {
-                Assert.Contains($"CREATE DATABASE {database["ConnectionStrings__".Length..]};", init);
-            }
-        }
+        var roles = Regex.Match(ConfigMapData(Render("dev"), "postgres-init")["roles.sh"], @"for db in ([a-z ]+); do").Groups[1].Value.Split(' ');
+        Assert.Equal(Deployments("dev").Select(d => DatabaseOf(MainContainer(d))).OfType<string>().Select(d => d["ConnectionStrings__".Length..]).Order(), roles.Order());
     }
 
     private static int Seconds(string value) => int.Parse(value);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Npgsql;
 using SwapSeats.Testing;
 using static SwapSeats.Deploy.Tests.Manifests;
 
@@ -24,28 +25,25 @@ public sealed class DeploymentRunTests : IAsyncLifetime
         var objects = Render("dev");
         var postgres = await PostgresServer.SharedAsync();
         var deployments = Of(objects, "Deployment").ToList();
-        var databases = new Dictionary<string, string>();
-        foreach (var key in deployments.Where(d => List(At(PodSpec(d), "initContainers")).Any()).Select(Name))
-        {
-            databases[key] = await postgres.CreateDatabaseAsync($"deploy_{key}");
-        }
 
-        var cluster = new LocalCluster(new Dictionary<string, IReadOnlyDictionary<string, string>>
-        {
-            ["swapseats-db"] = databases,
-            ["swapseats-session-keys"] = new Dictionary<string, string>
-            {
-                ["session-signing.pem"] = SessionKeys.PrivatePem,
-                ["session-public.pem"] = SessionKeys.PublicPem,
-            },
-            ["swapseats-nats"] = NatsPasswords.Generate(),
-            ["swapseats-smtp"] = new Dictionary<string, string>
-            {
-                ["host"] = "127.0.0.1",
-                ["port"] = _smtp.Port.ToString(),
-                ["from"] = "SwapSeats <no-reply@swapseats.local>",
-            },
-        });
+        // The Secrets as deploy/k8s/dev-secrets.sh makes them in a fresh cluster; its SMTP server is the test's sink.
+        var secrets = await DevSecrets.GenerateAsync("SMTP_HOST=127.0.0.1", $"SMTP_PORT={_smtp.Port}");
+        // NATS would read a password that starts like a number (7e3f…, one random hex string in a few) as a number and
+        // refuse to start: a one-in-many failure no single run of this test would show.
+        Assert.All(secrets["swapseats-nats"], p => Assert.True(char.IsAsciiLetter(p.Value[0]), $"NATS password {p.Key} starts with {p.Value[0]}"));
+        var cluster = new LocalCluster(secrets);
+        cluster.Alias("Host=postgres", $"Host=127.0.0.1;Port={postgres.Port}");
+
+        // The dev PostgreSQL's init script, as its image's entrypoint runs it on an empty volume (the test's server
+        // stands for that one): one role per service, owning its database.
+        var postgresPod = new LocalPod(objects, One(objects, "StatefulSet", "postgres"), "postgres-0");
+        var roles = Path.Combine(Path.GetTempPath(), $"swapseats-home-roles-{Guid.NewGuid():N}.sh");
+        await File.WriteAllTextAsync(roles, ConfigMapData(objects, "postgres-init")["roles.sh"]);
+        var (exitCode, output) = await ExternalProcess.RunForOutputAsync("env",
+            [.. postgresPod.EnvironmentOf(cluster).Select(v => $"{v.Key}={v.Value}"), "POSTGRES_USER=postgres", "PGHOST=127.0.0.1", $"PGPORT={postgres.Port}", "sh", roles]);
+        File.Delete(roles);
+        await postgresPod.DisposeAsync();
+        Assert.True(exitCode == 0, $"roles.sh exited with {exitCode}: {output}");
 
         var nats = new LocalPod(objects, One(objects, "StatefulSet", "nats"), "nats-0");
         _pods.Add(nats);
@@ -61,7 +59,8 @@ public sealed class DeploymentRunTests : IAsyncLifetime
         await nats.WaitForProbeAsync(TimeSpan.FromSeconds(30), probe: "startupProbe");
 
         // Started before their migrations: up, answering, and not ready (the database is behind this build).
-        var migrating = pods.Where(p => databases.ContainsKey(p.Key)).Select(p => p.Value).ToList();
+        var migrating = pods.Where(p => List(At(PodSpec(One(objects, "Deployment", p.Key)), "initContainers")).Any()).Select(p => p.Value).ToList();
+        Assert.Equal(7, migrating.Count);
         foreach (var pod in migrating)
         {
             pod.Start(cluster);
@@ -105,6 +104,18 @@ public sealed class DeploymentRunTests : IAsyncLifetime
             status => status == "complete", TimeSpan.FromSeconds(30), "the order complete");
         await Eventually.Until(() => Task.FromResult(_smtp.To(buyerEmail).Count()), n => n >= 2, TimeSpan.FromSeconds(60),
             "the buyer's emails (welcome and purchase) through the SMTP Secret's server");
+
+        // Each service's credentials open its own database and no other.
+        var orders = new NpgsqlConnectionStringBuilder(cluster.Resolve(cluster.Secret("swapseats-db")["orders"]));
+        await using (var own = new NpgsqlConnection(orders.ConnectionString))
+        {
+            await own.OpenAsync();
+        }
+
+        orders.Database = "auth";
+        await using var other = new NpgsqlConnection(orders.ConnectionString);
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => other.OpenAsync());
+        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
     }
 
     private static HttpClient Browser(Uri site) =>

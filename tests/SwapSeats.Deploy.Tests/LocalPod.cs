@@ -152,6 +152,9 @@ public sealed partial class LocalPod : IAsyncDisposable
         }
     }
 
+    /// <summary>The serving container's environment as the kubelet would give it (before paths and names are made local).</summary>
+    public Dictionary<string, string> EnvironmentOf(LocalCluster cluster) => Environment(MainContainer(_workload), cluster).ToDictionary(v => v.Name, v => v.Value);
+
     /// <summary>The container's environment in the kubelet's order: image, envFrom, then env (each may refer to earlier ones).</summary>
     private List<(string Name, string Value)> Environment(Dictionary<object, object> container, LocalCluster cluster)
     {
@@ -436,6 +439,13 @@ public sealed class LocalCluster(IReadOnlyDictionary<string, IReadOnlyDictionary
             }
         }
 
+        _pattern = null;
+    }
+
+    /// <summary>A name that is no Service here, e.g. the dev PostgreSQL (Host=postgres) standing for the test's server.</summary>
+    public void Alias(string name, string local)
+    {
+        _names[name] = local;
         _pattern = null;
     }
 
