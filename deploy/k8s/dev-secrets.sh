@@ -27,17 +27,19 @@ fi
 # The superuser's password and one per service role (the dev PostgreSQL's roles.sh creates the roles from them at its
 # first start); existing values are kept, since the database holds them.
 existing() { kubectl -n "$ns" get secret "$1" -o jsonpath="{.data.$2}" 2>/dev/null | base64 -d || true; }
-declare -A pw
+# (Plain variables pw_<key>, not an associative array: macOS's bash 3.2 has none.)
 pg=()
 for key in password auth tickets orders expiration payments notifications web; do
-  pw[$key]=$(existing postgres-credentials "$key")
-  pw[$key]=${pw[$key]:-$(openssl rand -hex 24)}
-  pg+=("--from-literal=$key=${pw[$key]}")
+  value=$(existing postgres-credentials "$key")
+  printf -v "pw_$key" '%s' "${value:-$(openssl rand -hex 24)}"
+  name="pw_$key"
+  pg+=("--from-literal=$key=${!name}")
 done
 kubectl -n "$ns" create secret generic postgres-credentials "${pg[@]}" --dry-run=client -o yaml | kubectl apply -f -
 args=()
 for db in auth tickets orders expiration payments notifications web; do
-  args+=("--from-literal=$db=Host=postgres;Database=$db;Username=$db;Password=${pw[$db]}")
+  name="pw_$db"
+  args+=("--from-literal=$db=Host=postgres;Database=$db;Username=$db;Password=${!name}")
 done
 kubectl -n "$ns" create secret generic swapseats-db "${args[@]}" --dry-run=client -o yaml | kubectl apply -f -
 

@@ -27,7 +27,7 @@ public static class MessagingExtensions
             {
                 options.ServiceName = serviceName;
                 options.Url = builder.Configuration.GetConnectionString("nats") ?? "";
-                options.Auth = NatsCredentials.From(builder.Configuration).AuthOpts;
+                options.Credentials = NatsCredentials.From(builder.Configuration);
             })
             .ValidateDataAnnotations()
             .Validate(o => !string.IsNullOrWhiteSpace(o.Url), "ConnectionStrings:nats (env ConnectionStrings__nats) must be the NATS URL, e.g. nats://127.0.0.1:4222.")

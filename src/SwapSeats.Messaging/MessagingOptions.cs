@@ -13,7 +13,7 @@ public sealed class MessagingOptions
     [Required] public string Url { get; set; } = "";
 
     /// <summary>This service's NATS user, from <c>Nats:User</c> and <c>Nats:Password</c> (none: no auth).</summary>
-    public NATS.Client.Core.NatsAuthOpts Auth { get; set; } = NATS.Client.Core.NatsAuthOpts.Default;
+    public ServiceDefaults.NatsCredentials Credentials { get; set; } = new();
 
     /// <summary>Deliveries of a message whose handler keeps failing before it goes to the dead-letter stream.</summary>
     [Range(1, 1000)] public int MaxDeliver { get; set; } = 5;

@@ -28,15 +28,14 @@ public sealed class NatsBus : IAsyncDisposable
     {
         _options = options.Value;
         _logger = logger;
-        Connection = new NatsConnection(new NatsOpts
+        Connection = new NatsConnection(_options.Credentials.Apply(new NatsOpts
         {
             Url = _options.Url,
-            AuthOpts = _options.Auth,
             Name = _options.ServiceName,
             RequestTimeout = TimeSpan.FromSeconds(5),
             ConnectTimeout = TimeSpan.FromSeconds(3),
             MaxReconnectRetry = -1,
-        });
+        }));
         JetStream = new NatsJSContext(Connection);
     }
 

@@ -19,7 +19,12 @@ public sealed class NatsCredentials
     public static NatsCredentials From(IConfiguration configuration) =>
         configuration.GetSection(Section).Get<NatsCredentials>() ?? new NatsCredentials();
 
-    public NatsAuthOpts AuthOpts => string.IsNullOrEmpty(User)
-        ? NatsAuthOpts.Default
-        : new NatsAuthOpts { Username = User, Password = Password };
+    /// <summary>
+    /// The connection's options as this user: its credentials, and replies (request answers, pulled messages, key-value
+    /// watches) on an inbox prefix of its own, <c>_INBOX_{user}</c>, the only one its NATS user may subscribe to, so no
+    /// service can read the messages another pulls.
+    /// </summary>
+    public NatsOpts Apply(NatsOpts options) => string.IsNullOrEmpty(User)
+        ? options
+        : options with { AuthOpts = new NatsAuthOpts { Username = User, Password = Password }, InboxPrefix = $"_INBOX_{User}" };
 }

@@ -84,15 +84,14 @@ public sealed class SessionRevocationStore : IAsyncDisposable
 
     public SessionRevocationStore(IOptions<SessionTokenOptions> options, IConfiguration configuration)
     {
-        _connection = new NatsConnection(new NatsOpts
+        _connection = new NatsConnection(NatsCredentials.From(configuration).Apply(new NatsOpts
         {
             Url = configuration.GetConnectionString("nats")!,
-            AuthOpts = NatsCredentials.From(configuration).AuthOpts,
             Name = $"{AppDomain.CurrentDomain.FriendlyName}-sessions",
             ConnectTimeout = TimeSpan.FromSeconds(3),
             RequestTimeout = TimeSpan.FromSeconds(5),
             MaxReconnectRetry = -1,
-        });
+        }));
         _kv = new NatsKVContext(new NatsJSContext(_connection));
         _config = SessionRevocations.BucketConfig(options.Value.Lifetime, SessionRevocations.Replicas(configuration));
     }

@@ -140,10 +140,10 @@ public sealed partial class ClusterRulesTests
         var objects = Render("prod");
         var nats = One(objects, "StatefulSet", "nats");
         Assert.Equal("3", Text(nats, "spec", "replicas"));
-        var spread = List(At(PodSpec(nats), "topologySpreadConstraints")).Single();
-        Assert.Equal("kubernetes.io/hostname", spread["topologyKey"]);
-        Assert.Equal("DoNotSchedule", spread["whenUnsatisfiable"]);
-        Assert.True(Matches(spread["labelSelector"], PodLabels(nats)));
+        // Required anti-affinity, not a spread constraint: maxSkew 1 still allows 2 + 1 on two nodes (or 3 on one).
+        var apart = List(At(PodSpec(nats), "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution")).Single();
+        Assert.Equal("kubernetes.io/hostname", apart["topologyKey"]);
+        Assert.True(Matches(apart["labelSelector"], PodLabels(nats)));
         var config = GeneratedConfigMap(objects, "nats-config")["nats.conf"];
         foreach (var pod in new[] { "nats-0", "nats-1", "nats-2" })
         {
@@ -156,14 +156,15 @@ public sealed partial class ClusterRulesTests
     private static Dictionary<string, string> GeneratedOrPlain(List<Dictionary<object, object>> objects, string name) => ConfigMapData(objects, name);
 
     /// <summary>What each NATS user may publish, read from auth.conf.</summary>
-    public static Dictionary<string, (string PasswordVariable, List<string> Publish, List<string> Deny)> NatsUsers(string authConf)
+    public static Dictionary<string, (string PasswordVariable, List<string> Publish, List<string> Deny, List<string> Subscribe)> NatsUsers(string authConf)
     {
-        var users = new Dictionary<string, (string, List<string>, List<string>)>();
+        var users = new Dictionary<string, (string, List<string>, List<string>, List<string>)>();
         var variables = VariableRegex().Matches(authConf).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         foreach (Match user in UserRegex().Matches(authConf))
         {
             var body = user.Groups[3].Value;
             var allow = AllowRegex().Match(body);
+            var subscribe = allow.Success ? allow.NextMatch() : allow;
             var deny = DenyRegex().Match(body);
             var denied = deny.Success ? deny.Groups[1].Value : "";
             if (denied.StartsWith('$'))
@@ -171,7 +172,8 @@ public sealed partial class ClusterRulesTests
                 denied = variables[denied[1..]];
             }
 
-            users[user.Groups[1].Value] = (user.Groups[2].Value, allow.Success ? Quoted(allow.Groups[1].Value) : ["*"], Quoted(denied));
+            users[user.Groups[1].Value] = (user.Groups[2].Value, allow.Success ? Quoted(allow.Groups[1].Value) : ["*"], Quoted(denied),
+                subscribe.Success ? Quoted(subscribe.Groups[1].Value) : ["*"]);
         }
 
         return users;
@@ -219,6 +221,11 @@ public sealed partial class ClusterRulesTests
             // Its consumers' dead letters, and no one else's: an operator's replay publishes a dead letter to its subject.
             Assert.Equal(ConsumedSources(service).Select(s => $"deadletter.{service}-{s}.>").Order(),
                 user.Publish.Where(s => s.StartsWith("deadletter.", StringComparison.Ordinal)).Order());
+            // Acks only for its own consumers, and replies only on its own inbox prefix (NatsCredentials.Apply): it can
+            // neither read what another service pulls nor ack it away.
+            Assert.Equal(ConsumedSources(service).Select(s => $"$JS.ACK.{Contracts.Subjects.EventStream}.{service}-{s}.>").Order(),
+                user.Publish.Where(s => s.StartsWith("$JS.ACK.", StringComparison.Ordinal)).Order());
+            Assert.Equal([$"_INBOX_{service}.>"], user.Subscribe);
             Assert.Contains("$JS.API.STREAM.PURGE.>", user.Deny);
             Assert.Contains("$JS.API.STREAM.DELETE.>", user.Deny);
         }
@@ -253,11 +260,20 @@ public sealed partial class ClusterRulesTests
         Assert.Contains(policies, p => At(p, "spec", "podSelector") is Dictionary<object, object> { Count: 0 }); // default deny
         foreach (var rule in policies.SelectMany(p => List(At(p, "spec", "ingress"))))
         {
-            var portMatches = List(rule.GetValueOrDefault("ports")).Any(p =>
+            // As the API defines them: no "ports" admits every port, no "from" every peer; a peer with a
+            // namespaceSelector (and no podSelector) admits every pod of the namespaces it matches, {} matching all.
+            var portMatches = !rule.ContainsKey("ports") || List(rule["ports"]).Any(p =>
                 p["port"].ToString() == port.ToString() || (ports.TryGetValue(p["port"].ToString()!, out var named) && named == port));
-            var peerMatches = List(rule.GetValueOrDefault("from")).Any(peer => from == "ingress-nginx"
-                ? Matches(peer.GetValueOrDefault("namespaceSelector"), new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = "ingress-nginx" })
-                : !peer.ContainsKey("namespaceSelector") && Matches(peer.GetValueOrDefault("podSelector"), PodLabels(workloads[from])));
+            var peerMatches = !rule.ContainsKey("from") || List(rule["from"]).Any(peer =>
+            {
+                var sourceNamespace = from == "ingress-nginx" ? "ingress-nginx" : "swapseats";
+                var namespaceMatches = peer.TryGetValue("namespaceSelector", out var namespaces)
+                    ? Matches(namespaces, new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = sourceNamespace })
+                    : sourceNamespace == "swapseats";
+                var podMatches = !peer.TryGetValue("podSelector", out var pods)
+                    || (from != "ingress-nginx" && Matches(pods, PodLabels(workloads[from])));
+                return namespaceMatches && podMatches;
+            });
             if (portMatches && peerMatches)
             {
                 return true;
@@ -378,6 +394,7 @@ public sealed partial class ClusterRulesTests
         Assert.Contains("**/bin/", ignore);
         Assert.Contains("**/obj/", ignore);
         Assert.Contains(".git/", ignore);
+        Assert.Contains(".data/", ignore); // ./run.sh's local session keys
 
         var dockerfile = File.ReadAllLines(Path.Combine(Root, "deploy", "Dockerfile"));
         Assert.Contains(dockerfile, l => l.StartsWith("FROM --platform=$BUILDPLATFORM ", StringComparison.Ordinal) && l.Contains("/sdk:", StringComparison.Ordinal));

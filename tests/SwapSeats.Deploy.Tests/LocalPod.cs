@@ -22,6 +22,7 @@ public sealed partial class LocalPod : IAsyncDisposable
     private readonly string _root;
     private readonly ConcurrentQueue<string> _output = new();
     private readonly List<Process> _processes = [];
+    private Process? _serving;
 
     public LocalPod(List<Dictionary<object, object>> objects, Dictionary<object, object> workload, string podName)
     {
@@ -133,6 +134,10 @@ public sealed partial class LocalPod : IAsyncDisposable
         lock (_processes)
         {
             _processes.Add(process);
+            if (initContainer is null)
+            {
+                _serving = process;
+            }
         }
 
         return process;
@@ -349,12 +354,9 @@ public sealed partial class LocalPod : IAsyncDisposable
                 return answer;
             }
 
-            lock (_processes)
+            if (_serving is { HasExited: true } serving)
             {
-                if (_processes.Count > 0 && _processes[^1].HasExited)
-                {
-                    throw new InvalidOperationException($"{PodName} exited with {_processes[^1].ExitCode}:\n{RecentOutput}");
-                }
+                throw new InvalidOperationException($"{PodName} exited with {serving.ExitCode}:\n{RecentOutput}");
             }
 
             if (DateTime.UtcNow > deadline)

@@ -50,7 +50,7 @@ public sealed class NatsClusterTests : IAsyncLifetime
         ServiceName = user,
         Url = url ?? Url(),
         StreamReplicas = 3,
-        Auth = new NatsCredentials { User = user, Password = _passwords[user] }.AuthOpts,
+        Credentials = new NatsCredentials { User = user, Password = _passwords[user] },
     }), NullLogger<NatsBus>.Instance);
 
     [Fact]
@@ -131,6 +131,25 @@ public sealed class NatsClusterTests : IAsyncLifetime
         var final = (await jetStream.GetStreamAsync(Subjects.EventStream, new() { SubjectsFilter = "payment.created" })).Info.State;
         Assert.Equal(21L, (long)final.Messages);
         Assert.Equal(1L, (long)final.Subjects![Subjects.PaymentCreated]);
+
+        // Replies are per service: tickets cannot read what arrives on orders' inbox prefix (pulled events, acks), only
+        // on its own.
+        await using var ticketsConnection = new NatsConnection(new NatsCredentials { User = "tickets", Password = _passwords["tickets"] }
+            .Apply(new NatsOpts { Url = Url() }));
+        await using var spy = await ticketsConnection.SubscribeCoreAsync<byte[]>("_INBOX_orders.>");
+        await using var own = await ticketsConnection.SubscribeCoreAsync<byte[]>("_INBOX_tickets.>");
+        await ticketsConnection.PingAsync();
+        await operatorConnection.PublishAsync("_INBOX_orders.probe", new byte[] { 5 });
+        await operatorConnection.PublishAsync("_INBOX_tickets.probe", new byte[] { 6 });
+        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            Assert.Equal([6], (await own.Msgs.ReadAsync(wait.Token)).Data);
+        }
+
+        using (var wait = new CancellationTokenSource(TimeSpan.FromSeconds(1)))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await spy.Msgs.ReadAsync(wait.Token));
+        }
 
         // A wrong password is refused outright.
         await using var impostor = new NatsConnection(new NatsOpts

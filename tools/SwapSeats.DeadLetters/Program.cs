@@ -24,11 +24,11 @@ await using var bus = new NatsBus(Options.Create(new MessagingOptions
 {
     ServiceName = "deadletters",
     Url = url,
-    Auth = new SwapSeats.ServiceDefaults.NatsCredentials
+    Credentials = new SwapSeats.ServiceDefaults.NatsCredentials
     {
         User = Environment.GetEnvironmentVariable("Nats__User"),
         Password = Environment.GetEnvironmentVariable("Nats__Password"),
-    }.AuthOpts,
+    },
 }), NullLogger<NatsBus>.Instance);
 var letters = new DeadLetters(bus);
 using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(5));
