@@ -2,7 +2,8 @@
 # Runs the benchmark (bench/SwapSeats.Bench) in Release against a throwaway system it starts itself: its own
 # PostgreSQL and nats-server, every service and the gateway. A few minutes on 2 cores. Report in artifacts/bench/.
 # Options: --buyers N (race, default 1000) --concurrency C (closed loop, 16) --seconds T (closed loop, 20)
-#          --rates 25,50,... (open model) --step-seconds S (10) --expiring K (50) --smoke
+#          --rates 25,50,... (open model) --step-seconds S (10) --expiring K (50) --replicas N (2) --smoke
+#          --only race,throughput,... (those scenarios, one replica) --out DIR; anything else (--help) prints the usage
 #          --from artifacts/bench/report.json (re-render docs/benchmarks.md from a finished run, running nothing)
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -53,27 +53,49 @@ public sealed record BenchOptions
         ReservationWindow = TimeSpan.FromSeconds(3), CeilingDuration = TimeSpan.FromSeconds(1), CompareReplicas = 1,
     };
 
+    public const string Usage = """
+        usage: ./bench.sh [--smoke] [--buyers N] [--concurrency C] [--seconds T] [--rates 25,50,...] [--step-seconds S]
+                          [--expiring K] [--replicas N] [--only race,throughput,...] [--out DIR]
+                          [--doc FILE --baseline FILE --notes FILE] [--from artifacts/bench/report.json]
+        """;
+
+    private static readonly HashSet<string> Valued =
+        ["--buyers", "--concurrency", "--seconds", "--expiring", "--rates", "--step-seconds", "--doc", "--baseline", "--notes", "--only", "--from", "--out", "--replicas"];
+
+    /// <summary>The options of <paramref name="args"/>; an unknown option (--help too) is refused, never ignored: a
+    /// benchmark that starts when asked for its usage loads the machine for minutes.</summary>
     public static BenchOptions Parse(string[] args)
     {
         var options = args.Contains("--smoke") ? Smoke : new BenchOptions();
-        for (var i = 0; i + 1 < args.Length; i++)
+        for (var i = 0; i < args.Length; i++)
         {
-            options = args[i] switch
+            if (args[i] == "--smoke")
             {
-                "--buyers" => options with { RaceBuyers = int.Parse(args[i + 1]) },
-                "--concurrency" => options with { Concurrency = int.Parse(args[i + 1]) },
-                "--seconds" => options with { ThroughputDuration = TimeSpan.FromSeconds(double.Parse(args[i + 1])) },
-                "--expiring" => options with { ExpiringOrders = int.Parse(args[i + 1]) },
-                "--rates" => options with { OpenRates = args[i + 1].Split(',').Select(int.Parse).ToArray() },
-                "--step-seconds" => options with { OpenStepDuration = TimeSpan.FromSeconds(double.Parse(args[i + 1])) },
-                "--doc" => options with { DocPath = args[i + 1] },
-                "--baseline" => options with { BaselinePath = args[i + 1] },
-                "--notes" => options with { NotesPath = args[i + 1] },
-                "--only" => options with { Only = args[i + 1].Split(','), CompareReplicas = 1 },
-                "--from" => options with { FromReport = args[i + 1] },
-                "--out" => options with { OutputDirectory = args[i + 1] },
-                "--replicas" => options with { CompareReplicas = int.Parse(args[i + 1]) },
-                _ => options,
+                continue;
+            }
+
+            if (!Valued.Contains(args[i]) || i + 1 >= args.Length)
+            {
+                throw new ArgumentException(Valued.Contains(args[i]) ? $"{args[i]} needs a value" : $"unknown option {args[i]}");
+            }
+
+            var value = args[++i];
+            options = args[i - 1] switch
+            {
+                "--buyers" => options with { RaceBuyers = int.Parse(value) },
+                "--concurrency" => options with { Concurrency = int.Parse(value) },
+                "--seconds" => options with { ThroughputDuration = TimeSpan.FromSeconds(double.Parse(value)) },
+                "--expiring" => options with { ExpiringOrders = int.Parse(value) },
+                "--rates" => options with { OpenRates = value.Split(',').Select(int.Parse).ToArray() },
+                "--step-seconds" => options with { OpenStepDuration = TimeSpan.FromSeconds(double.Parse(value)) },
+                "--doc" => options with { DocPath = value },
+                "--baseline" => options with { BaselinePath = value },
+                "--notes" => options with { NotesPath = value },
+                "--only" => options with { Only = value.Split(','), CompareReplicas = 1 },
+                "--from" => options with { FromReport = value },
+                "--out" => options with { OutputDirectory = value },
+                "--replicas" => options with { CompareReplicas = int.Parse(value) },
+                _ => throw new InvalidOperationException(args[i - 1]),
             };
         }
 

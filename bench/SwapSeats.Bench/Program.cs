@@ -7,7 +7,23 @@ using SwapSeats.Testing;
 
 // Starts a throwaway system (its own PostgreSQL, nats-server, every service and the gateway, as the tests do),
 // runs the scenarios through the gateway and writes report.md, report.json and latency.svg.
-var options = BenchOptions.Parse(args);
+if (args.Any(a => a is "--help" or "-h"))
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine($"{e.Message}\n{BenchOptions.Usage}");
+    return 2;
+}
+
 if (options.FromReport is not null)
 {
     // Re-render the write-up from a finished run's report (e.g. after editing the notes), without running anything.
