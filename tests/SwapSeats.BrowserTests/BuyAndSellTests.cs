@@ -107,10 +107,25 @@ public sealed class BuyAndSellTests(BrowserSystem system)
         await ExpectEventuallyAsync(buyer, "order-status", "complete");
     }
 
+    /// <summary>
+    /// Opens "My tickets" once it lists <paramref name="title"/>: tickets records the buyer when it hears orders'
+    /// order.completed, a moment after the order's page says complete, so the page is loaded again until it does.
+    /// </summary>
+    private static async Task<ILocator> MyTicketAsync(IPage buyer, string title)
+    {
+        var row = buyer.GetByRole(AriaRole.Row, new() { Name = title });
+        await BrowserSystem.EventuallyAsync(async () =>
+        {
+            await buyer.GotoAsync("/tickets/purchased");
+            await Expect(row).ToHaveCountAsync(1, new() { Timeout = 1_000 });
+        });
+        return row;
+    }
+
     /// <summary>Downloads the ticket from "My tickets" (Playwright's download API) and returns its bytes.</summary>
     private static async Task<byte[]> DownloadFromMyTicketsAsync(IPage buyer, string title)
     {
-        await buyer.GotoAsync("/tickets/purchased");
+        await MyTicketAsync(buyer, title);
         var download = await buyer.RunAndWaitForDownloadAsync(() =>
             buyer.GetByRole(AriaRole.Link, new() { Name = $"Download the ticket for {title}" }).ClickAsync());
         Assert.Matches(@"^ticket-[0-9a-f-]{36}\.pdf$", download.SuggestedFilename);
@@ -164,8 +179,7 @@ public sealed class BuyAndSellTests(BrowserSystem system)
         await SignUpAsync(buyer, "buyer");
         await FindAndPurchaseAsync(buyer, title, "late");
         await PayAsync(buyer, "22.00");
-        await buyer.GotoAsync("/tickets/purchased");
-        await Expect(buyer.GetByRole(AriaRole.Row, new() { Name = title })).ToContainTextAsync("The seller has not attached it yet");
+        await Expect(await MyTicketAsync(buyer, title)).ToContainTextAsync("The seller has not attached it yet");
 
         await BrowserSystem.EventuallyAsync(async () =>
         {

@@ -56,6 +56,12 @@ public sealed class DetailModel(SwapSeatsApi api, IOptions<WebOptions> options) 
         // Newest first: a succeeded or refunded payment, else the decline, is what the order's page reports.
         var payments = (await Api.PaymentsAsync()).Value?.Where(p => p.OrderId == Order.Id).ToList() ?? [];
         Payment = payments.FirstOrDefault(p => p.Status != "declined") ?? payments.FirstOrDefault();
+        if (Status == Confirming)
+        {
+            // The page refreshes itself every second until orders says complete: the payment's notice stays until then
+            // instead of vanishing with the first refresh.
+            TempData.Keep(nameof(Notice));
+        }
 
         return Page();
     }
