@@ -12,15 +12,13 @@ namespace SwapSeats.Deploy.Tests;
 /// </summary>
 public sealed partial class ClusterRulesTests
 {
-    public static TheoryData<string> Overlays => new() { "dev", "prod" };
-
     private static IEnumerable<Dictionary<object, object>> Deployments(string overlay) => Of(Render(overlay), "Deployment");
 
     private static string? DatabaseOf(Dictionary<object, object> container) =>
         List(container.GetValueOrDefault("env")).Select(e => (string)e["name"]).FirstOrDefault(n => n.StartsWith("ConnectionStrings__", StringComparison.Ordinal) && n != "ConnectionStrings__nats");
 
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void Each_pod_migrates_its_database_in_an_init_container_before_the_service_starts(string overlay)
     {
         // A Job's pod template is immutable (a new image cannot be applied over the old Job) and nothing orders a Job
@@ -47,7 +45,7 @@ public sealed partial class ClusterRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void Nothing_the_overlay_renders_owns_the_namespace_or_the_stored_data(string overlay)
     {
         // skaffold dev's cleanup deletes everything the overlay rendered: a Namespace among it would take the Secrets
@@ -65,7 +63,7 @@ public sealed partial class ClusterRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void Every_image_is_pinned_and_can_be_pulled(string overlay)
     {
         foreach (var (workload, container) in Containers(Render(overlay)))
@@ -109,7 +107,7 @@ public sealed partial class ClusterRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void Nats_servers_start_caught_up_and_leave_in_lame_duck_mode(string overlay)
     {
         var objects = Render(overlay);
@@ -150,10 +148,8 @@ public sealed partial class ClusterRulesTests
             Assert.Contains($"nats://{pod}.nats:6222", config);
         }
 
-        Assert.Equal("3", GeneratedOrPlain(objects, "swapseats-config")["Messaging__StreamReplicas"]);
+        Assert.Equal("3", ConfigMapData(objects, "swapseats-config")["Messaging__StreamReplicas"]);
     }
-
-    private static Dictionary<string, string> GeneratedOrPlain(List<Dictionary<object, object>> objects, string name) => ConfigMapData(objects, name);
 
     /// <summary>What each NATS user may publish, read from auth.conf.</summary>
     public static Dictionary<string, (string PasswordVariable, List<string> Publish, List<string> Deny, List<string> Subscribe)> NatsUsers(string authConf)
@@ -194,7 +190,7 @@ public sealed partial class ClusterRulesTests
     };
 
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void Every_nats_client_has_its_own_user_which_may_publish_only_its_own_events(string overlay)
     {
         var objects = Render(overlay);
@@ -284,7 +280,7 @@ public sealed partial class ClusterRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void Network_policies_let_through_only_the_callers_each_pod_serves(string overlay)
     {
         var objects = Render(overlay);
@@ -328,7 +324,7 @@ public sealed partial class ClusterRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void Pods_leave_the_endpoints_before_sigterm_and_get_longer_than_the_apps_shutdown(string overlay)
     {
         var shutdown = new HostOptions().ShutdownTimeout.TotalSeconds;
@@ -342,7 +338,7 @@ public sealed partial class ClusterRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void Autoscaled_deployments_leave_the_replica_count_to_the_autoscaler(string overlay)
     {
         var objects = Render(overlay);
@@ -358,7 +354,7 @@ public sealed partial class ClusterRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void Every_process_reports_telemetry_under_its_own_service_name(string overlay)
     {
         var objects = Render(overlay);
@@ -375,7 +371,7 @@ public sealed partial class ClusterRulesTests
     }
 
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void The_ingress_lets_a_ticket_file_reach_the_service_that_answers_for_it(string overlay)
     {
         foreach (var ingress in Of(Render(overlay), "Ingress"))

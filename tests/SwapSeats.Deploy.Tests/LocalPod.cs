@@ -158,10 +158,10 @@ public sealed partial class LocalPod : IAsyncDisposable
     }
 
     /// <summary>The serving container's environment as the kubelet would give it (before paths and names are made local).</summary>
-    public Dictionary<string, string> EnvironmentOf(LocalCluster cluster) => Environment(MainContainer(_workload), cluster).ToDictionary(v => v.Name, v => v.Value);
+    public Dictionary<string, string> EnvironmentOf(LocalCluster cluster) => Environment(MainContainer(_workload), cluster);
 
     /// <summary>The container's environment in the kubelet's order: image, envFrom, then env (each may refer to earlier ones).</summary>
-    private List<(string Name, string Value)> Environment(Dictionary<object, object> container, LocalCluster cluster)
+    private Dictionary<string, string> Environment(Dictionary<object, object> container, LocalCluster cluster)
     {
         var values = new Dictionary<string, string>();
         if (IsSwapSeats(container))
@@ -231,12 +231,10 @@ public sealed partial class LocalPod : IAsyncDisposable
             }
         }
 
-        return values.Select(p => (p.Key, p.Value)).ToList();
+        return values;
     }
 
     /// <summary>$(VAR) as Kubernetes expands it: a defined variable's value; an undefined reference stays as written.</summary>
-    private static string Expand(string text, IEnumerable<(string Name, string Value)> values) => Expand(text, values.ToDictionary(v => v.Name, v => v.Value));
-
     private static string Expand(string text, Dictionary<string, string> values) =>
         ReferenceRegex().Replace(text, m => values.TryGetValue(m.Groups[1].Value, out var value) ? value : m.Value);
 

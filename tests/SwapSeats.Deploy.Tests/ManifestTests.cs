@@ -10,10 +10,8 @@ namespace SwapSeats.Deploy.Tests;
 /// </summary>
 public sealed partial class ManifestTests
 {
-    public static TheoryData<string> Overlays => new() { "dev", "prod" };
-
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void Every_service_selects_pods_and_targets_a_declared_port(string overlay)
     {
         var objects = Render(overlay);
@@ -37,7 +35,7 @@ public sealed partial class ManifestTests
     }
 
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void Every_ingress_backend_exists(string overlay)
     {
         var objects = Render(overlay);
@@ -54,7 +52,7 @@ public sealed partial class ManifestTests
     }
 
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void Every_referenced_config_key_exists_and_every_secret_is_in_the_overlay_or_documented(string overlay)
     {
         var objects = Render(overlay);
@@ -109,7 +107,7 @@ public sealed partial class ManifestTests
     }
 
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void Every_container_has_probes_resources_and_runs_unprivileged(string overlay)
     {
         foreach (var (workload, container) in Containers(Render(overlay)))
@@ -142,7 +140,7 @@ public sealed partial class ManifestTests
     }
 
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void Every_setting_names_a_configuration_key_the_services_read(string overlay)
     {
         var objects = Render(overlay);
@@ -172,7 +170,7 @@ public sealed partial class ManifestTests
     }
 
     [Theory]
-    [MemberData(nameof(Overlays))]
+    [MemberData(nameof(Manifests.Overlays), MemberType = typeof(Manifests))]
     public void No_demo_account_reaches_a_cluster(string overlay)
     {
         // The demo seller and its fixed password exist only where ./run.sh's AppHost seeds them: no manifest may turn

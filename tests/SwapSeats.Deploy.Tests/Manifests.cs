@@ -10,6 +10,9 @@ public static class Manifests
 {
     public static readonly string Root = ServiceProcess.RepositoryRoot();
 
+    /// <summary>The overlays every rule is checked on.</summary>
+    public static TheoryData<string> Overlays => new() { "dev", "prod" };
+
     private static readonly ConcurrentDictionary<string, Lazy<List<Dictionary<object, object>>>> Rendered = new();
 
     /// <summary>Every object of the overlay; rendered once per test process.</summary>
