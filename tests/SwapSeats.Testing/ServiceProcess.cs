@@ -90,6 +90,8 @@ public sealed class ServiceProcess(string project, IReadOnlyDictionary<string, s
         {
             if (_process is { HasExited: true } exited)
             {
+                // The output is read asynchronously: wait until its last lines (the reason it exited) have arrived.
+                exited.WaitForExit();
                 throw new InvalidOperationException($"{Project} exited with {exited.ExitCode}:\n{RecentOutput}");
             }
 
