@@ -10,6 +10,8 @@ cd "$(dirname "$0")"
 source scripts/lib.sh
 
 ensure_installed nats-server:nats-server postgresql:postgres
+# The load generator runs like the services it measures (tests/SwapSeats.Testing/ServiceProcess.cs): no W^X remapping.
+export DOTNET_EnableWriteXorExecute=0
 dotnet build bench/SwapSeats.Bench -c Release -nologo -v quiet -clp:ErrorsOnly
 # A full run regenerates docs/benchmarks.md (before = docs/benchmarks-before.json, notes = docs/benchmarks-notes.md).
 doc=(--doc docs/benchmarks.md --baseline docs/benchmarks-before.json --notes docs/benchmarks-notes.md)

@@ -26,6 +26,7 @@ builder.AddMessaging<NotificationsDbContext>("notifications")
     .AddConsumer<PayoutPaid, PayoutPaidHandler>();
 builder.Services.AddSingleton(services => new EmailTemplates(services.GetRequiredService<IOptions<NotificationsOptions>>().Value.WebBaseUrl));
 builder.Services.AddScoped<Mailbox>();
+builder.Services.AddSingleton<KnownAddresses>();
 builder.Services.AddCommitSignal<Email>();
 builder.Services.AddSingleton<EmailSender>();
 builder.Services.AddHostedService(services => services.GetRequiredService<EmailSender>());

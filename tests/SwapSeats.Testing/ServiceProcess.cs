@@ -55,6 +55,7 @@ public sealed class ServiceProcess(string project, IReadOnlyDictionary<string, s
         start.Environment["DOTNET_gcServer"] = "0";
         start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         start.Environment["DOTNET_TieredPGO"] = "0";
+        start.Environment["DOTNET_EnableWriteXorExecute"] = "0";
         foreach (var (key, value) in environment)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

@@ -8,7 +8,7 @@ using SwapSeats.Notifications.Sending;
 namespace SwapSeats.Notifications.Events;
 
 /// <summary>Queues an email in the event's transaction (the consumer commits it with the inbox record).</summary>
-public sealed class Mailbox(NotificationsDbContext db, EmailTemplates templates, TimeProvider time)
+public sealed class Mailbox(NotificationsDbContext db, EmailTemplates templates, KnownAddresses addresses, TimeProvider time)
 {
     public EmailTemplates Templates => templates;
 
@@ -33,6 +33,10 @@ public sealed class Mailbox(NotificationsDbContext db, EmailTemplates templates,
 
     public bool MayWaitForDetail(SwapSeats.Contracts.IntegrationEvent @event) => time.GetUtcNow() - @event.OccurredAt < DetailWait;
 
+    /// <summary>
+    /// Adds the email to the transaction. A redelivered cause never gets here (the consumer's inbox stops it) and the
+    /// unique index on cause, recipient and kind backs that up, so no look for an earlier copy is needed.
+    /// </summary>
     public async Task QueueAsync(SwapSeats.Contracts.IntegrationEvent cause, string kind, Guid recipientId, Composed content, CancellationToken cancellationToken)
     {
         if (IsHistory(cause))
@@ -40,16 +44,42 @@ public sealed class Mailbox(NotificationsDbContext db, EmailTemplates templates,
             return;
         }
 
-        var causeEventId = cause.EventId;
-        if (await db.Emails.AnyAsync(e => e.CauseEventId == causeEventId && e.RecipientId == recipientId && e.Kind == kind, cancellationToken))
+        // A known address needs neither the lookup nor the lock: the email does not wait for user.created.
+        if (addresses.Find(recipientId) is not { } to)
         {
-            return;
+            await LockRecipientAsync(db, recipientId, cancellationToken);
+            // Null when the recipient's user.created has not arrived yet: the email waits for it.
+            to = await db.Recipients.Where(r => r.Id == recipientId).Select(r => r.Email).SingleOrDefaultAsync(cancellationToken);
+            if (to is not null)
+            {
+                addresses.Remember(recipientId, to);
+            }
         }
 
-        await LockRecipientAsync(db, recipientId, cancellationToken);
-        // Null when the recipient's user.created has not arrived yet: the email waits for it.
-        var to = await db.Recipients.Where(r => r.Id == recipientId).Select(r => r.Email).SingleOrDefaultAsync(cancellationToken);
-        db.Emails.Add(Email.Queue(causeEventId, kind, recipientId, to, content, time.GetUtcNow()));
+        db.Emails.Add(Email.Queue(cause.EventId, kind, recipientId, to, content, time.GetUtcNow()));
+    }
+}
+
+/// <summary>
+/// The addresses read from the database, kept in memory: an address never changes once <c>user.created</c> has told
+/// it (there is no other event about it), so a remembered one is as good as the row. Bounded: when full it starts over.
+/// </summary>
+public sealed class KnownAddresses
+{
+    public const int Capacity = 100_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, string> _addresses = new();
+
+    public string? Find(Guid recipientId) => _addresses.GetValueOrDefault(recipientId);
+
+    public void Remember(Guid recipientId, string address)
+    {
+        if (_addresses.Count >= Capacity)
+        {
+            _addresses.Clear();
+        }
+
+        _addresses[recipientId] = address;
     }
 }
 
