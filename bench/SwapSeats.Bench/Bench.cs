@@ -30,7 +30,11 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
         await using var events = await EventWatch.StartAsync(system.Nats.Url);
         await using var ordersKnow = new ReplicaWatch("orders", system.Databases["orders"], "tickets", TimeSpan.FromMilliseconds(5));
         await using var paymentsKnow = new ReplicaWatch("payments", system.Databases["payments"], "orders", TimeSpan.FromMilliseconds(2));
-        _meter = new CostMeter(system, ordersKnow, paymentsKnow);
+        await using var recipientsKnown = new ReplicaWatch("notifications", system.Databases["notifications"], "recipients", TimeSpan.FromMilliseconds(20));
+        await using var bus = new TestBus(system.Nats);
+        _meter = new CostMeter(system, ordersKnow, paymentsKnow, recipientsKnown);
+        _bus = bus;
+        _recipientsKnown = recipientsKnown;
         _events = events;
         _ordersKnow = ordersKnow;
         _paymentsKnow = paymentsKnow;
@@ -48,6 +52,9 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
                 await scenario();
             }
         }
+
+        // Sessions of users notifications never heard of (none, unless a scenario outgrew its sign-ups): their emails wait.
+        Report["users.strangers"] = Interlocked.Read(ref _strangers);
     }
 
     /// <summary>
@@ -58,7 +65,8 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
     private async Task WarmUpAsync()
     {
         var purchases = options.IsSmoke ? 4 : 480;
-        var seller = Token(Guid.CreateVersion7());
+        await SignUpAsync(2 * purchases + 1);
+        var seller = User();
         var stock = new List<string>();
         for (var i = 0; i < purchases; i++)
         {
@@ -71,7 +79,7 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
         {
             for (var i = worker; i < stock.Count; i += 16)
             {
-                var buyer = Token(Guid.CreateVersion7());
+                var buyer = User();
                 var ordered = await OrderAsync(buyer, stock[i]);
                 if (ordered.StatusCode != HttpStatusCode.Created)
                 {
@@ -82,7 +90,7 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
                 await _paymentsKnow.Known(order);
                 await PayAsync(buyer, order);
                 // A refused buyer on a sold ticket: the loser's path of a rush.
-                await SendAsync(HttpMethod.Post, "/api/orders", Token(Guid.CreateVersion7()), new { ticketId = held });
+                await SendAsync(HttpMethod.Post, "/api/orders", User(), new { ticketId = held });
             }
         }));
         await Task.Delay(options.IsSmoke ? TimeSpan.Zero : TimeSpan.FromSeconds(3));
@@ -93,7 +101,43 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
     private ReplicaWatch _ordersKnow = null!;
     private ReplicaWatch _paymentsKnow = null!;
 
-    private static string Token(Guid user) => SessionKeys.MintToken(user, $"{user:N}@bench.local", DateTimeOffset.UtcNow.AddHours(1)); // MintToken issues it an hour before expiry: now
+    private TestBus _bus = null!;
+    private ReplicaWatch _recipientsKnown = null!;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Guid> _signedUp = new();
+    private long _strangers;
+
+    /// <summary>
+    /// Signs up <paramref name="count"/> buyers and sellers before a scenario (outside what it measures): auth announces
+    /// each with <c>user.created</c>, as it would have at their sign-up, and the scenario starts once notifications knows
+    /// every address. Without it each purchase's emails would wait for an address forever, and cost nothing to send.
+    /// </summary>
+    private async Task SignUpAsync(int count)
+    {
+        var ids = Enumerable.Range(0, count).Select(_ => Guid.CreateVersion7()).ToList();
+        foreach (var chunk in ids.Chunk(200))
+        {
+            await Task.WhenAll(chunk.Select(id => _bus.PublishAsync(new SwapSeats.Contracts.UserCreated(id, Email(id)))));
+        }
+
+        await _recipientsKnown.AllKnown(ids.Select(id => id.ToString()));
+        ids.ForEach(_signedUp.Enqueue);
+    }
+
+    /// <summary>A signed-up user's session; a stranger's (no email address known) once the signed-up ones run out, counted.</summary>
+    private string User()
+    {
+        if (_signedUp.TryDequeue(out var id))
+        {
+            return Token(id);
+        }
+
+        Interlocked.Increment(ref _strangers);
+        return Token(Guid.CreateVersion7());
+    }
+
+    private static string Email(Guid user) => $"{user:N}@bench.local";
+
+    private static string Token(Guid user) => SessionKeys.MintToken(user, Email(user), DateTimeOffset.UtcNow.AddHours(1)); // MintToken issues it an hour before expiry: now
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string token, object? body = null)
     {
@@ -220,10 +264,11 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
     private async Task RaceAsync(string name, int buyers)
     {
         log.WriteLine($"{name}: {buyers} buyers, one ticket");
-        var ticket = await ListAsync(Token(Guid.CreateVersion7()));
+        await SignUpAsync(buyers + 1);
+        var ticket = await ListAsync(User());
         // Warm the replica: the race is about the lock, not about replica lag.
         await _ordersKnow.Known(ticket);
-        var tokens = Enumerable.Range(0, buyers).Select(_ => Token(Guid.CreateVersion7())).ToArray();
+        var tokens = Enumerable.Range(0, buyers).Select(_ => User()).ToArray();
         var latencies = new Samples();
         var start = new TaskCompletionSource();
         var clock = Stopwatch.StartNew();
@@ -255,12 +300,13 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
     {
         var stock = options.Concurrency * 60;
         log.WriteLine($"throughput: {stock} tickets listed by {options.Concurrency} sellers, then {options.Concurrency} concurrent buyers for {options.ThroughputDuration.TotalSeconds:F0} s");
+        await SignUpAsync(stock + options.Concurrency);
         var list = new Samples();
         var listing = Stopwatch.StartNew();
         var tickets = new System.Collections.Concurrent.ConcurrentQueue<string>();
         await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(async _ =>
         {
-            var seller = Token(Guid.CreateVersion7());
+            var seller = User();
             for (var i = 0; i < stock / options.Concurrency; i++)
             {
                 var started = listing.Elapsed;
@@ -272,6 +318,7 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
         await _ordersKnow.AllKnown(tickets);
         await _meter.ResetStatementsAsync();
         var costBefore = await _meter.TakeAsync();
+        var mailedBefore = system.Smtp.Messages.Count;
 
         var reserve = new Samples();
         var replicaLag = new Samples();
@@ -283,7 +330,7 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
         {
             while (clock.Elapsed < options.ThroughputDuration && tickets.TryDequeue(out var ticket))
             {
-                var buyer = Token(Guid.CreateVersion7());
+                var buyer = User();
                 try
                 {
                     var t1 = clock.Elapsed;
@@ -339,6 +386,8 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
         log.WriteLine($"  payments knew each order {replicaLag.Percentile(50):F0} ms (p50) / {replicaLag.Percentile(99):F0} ms (p99) after its 201");
         log.WriteLine($"  listing {listedPerSecond:F1}/s (p50 {list.Percentile(50):F0} ms); {purchases / seconds:F1} purchases/s, {errors} errors; reserve p50 {reserve.Percentile(50):F0} ms p99 {reserve.Percentile(99):F0} ms; pay p50 {pay.Percentile(50):F0} ms p99 {pay.Percentile(99):F0} ms{(tickets.IsEmpty ? " (stock ran out)" : "")}");
         await CheckInvariantsAsync("throughput");
+        // Each purchase's emails (held, receipt, sold), sent by now: the invariants waited for the system to settle.
+        Report["throughput.emailsPerPurchase"] = Math.Round((double)(system.Smtp.Messages.Count - mailedBefore) / Math.Max(1, purchases), 2);
     }
 
     /// <summary>
@@ -348,12 +397,13 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
     private async Task PropagationAsync()
     {
         log.WriteLine($"propagation: {options.PropagationSamples} samples");
+        await SignUpAsync(options.PropagationSamples + 1);
         var reserved = new Samples();
         var completed = new Samples();
-        var seller = Token(Guid.CreateVersion7());
+        var seller = User();
         for (var i = 0; i < options.PropagationSamples; i++)
         {
-            var buyer = Token(Guid.CreateVersion7());
+            var buyer = User();
             var ticket = await ListAsync(seller);
             await _ordersKnow.Known(ticket);
             var ordered = await OrderAsync(buyer, ticket);
@@ -379,12 +429,13 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
     private async Task ExpirationAsync()
     {
         log.WriteLine($"expiration: {options.ExpiringOrders} unpaid orders, window {options.ReservationWindow.TotalSeconds:F0} s");
-        var seller = Token(Guid.CreateVersion7());
+        await SignUpAsync(options.ExpiringOrders + 1);
+        var seller = User();
         var lateness = new Samples();
         var waits = new List<Task>();
         for (var i = 0; i < options.ExpiringOrders; i++)
         {
-            var buyer = Token(Guid.CreateVersion7());
+            var buyer = User();
             var ticket = await ListAsync(seller);
             await _ordersKnow.Known(ticket);
             waits.Add(MeasureExpiryAsync(await OrderAsync(buyer, ticket), lateness));

@@ -38,9 +38,10 @@ public sealed partial class Bench
         log.WriteLine($"open model: {rate} purchases/s arriving for {duration.TotalSeconds:F0} s ({count} listed first)");
         var tickets = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var sellers = Math.Min(32, count);
+        await SignUpAsync(count + sellers);
         await Task.WhenAll(Enumerable.Range(0, sellers).Select(async s =>
         {
-            var seller = Token(Guid.CreateVersion7());
+            var seller = User();
             for (var i = s; i < count; i += sellers)
             {
                 tickets.Enqueue(await ListAsync(seller));
@@ -76,7 +77,7 @@ public sealed partial class Bench
             {
                 try
                 {
-                    var buyer = Token(Guid.CreateVersion7());
+                    var buyer = User();
                     var sent = DateTimeOffset.UtcNow;
                     var t0 = clock.Elapsed;
                     var ordered = await SendAsync(HttpMethod.Post, "/api/orders", buyer, new { ticketId = ticket });
