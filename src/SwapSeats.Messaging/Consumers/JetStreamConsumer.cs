@@ -51,8 +51,8 @@ internal sealed class EventRoute
 /// <summary>
 /// One durable JetStream consumer per service and source (<c>{service}-{source}</c> on <c>{source}.&gt;</c>), so a
 /// service reads each source's events in the order they were published. Replicas share it and split the messages.
-/// Messages are applied in pulled batches: one DI scope, one transaction, one inbox query for the whole batch, each
-/// effect and its inbox record flushed in stream order, one commit, then the acks. When a batch fails it is applied
+/// Messages are applied in pulled batches: one DI scope, one transaction, one inbox statement for the whole batch, each
+/// effect flushed in stream order, one commit, then the acks. When a batch fails it is applied
 /// again one message at a time, so only a poison message is retried and, after <see cref="MessagingOptions.MaxDeliver"/>
 /// deliveries, parked in the dead-letter stream while the messages behind it keep flowing. Duplicates are acked
 /// without effect; early ones come back after a delay.
@@ -345,9 +345,10 @@ internal sealed partial class JetStreamConsumer<TContext> : Worker where TContex
     }
 
     /// <summary>
-    /// Applies the items in one transaction: the inbox is asked once for all of them, then each effect and its inbox
-    /// record are flushed in stream order (so each handler sees what the ones before it did), and one commit makes all
-    /// of it durable at once. Nothing is acked here; on any exception nothing is committed.
+    /// Applies the items in one transaction: their inbox records are written first, in one statement that also tells
+    /// which are new, then each new one's effect is flushed in stream order (so each handler sees what the ones before
+    /// it did), and one commit makes all of it durable at once. Nothing is acked here; on any exception nothing is
+    /// committed, the inbox records included.
     /// </summary>
     private async Task ApplyAsync(List<Item> items, CancellationToken cancellationToken)
     {
@@ -356,19 +357,25 @@ internal sealed partial class JetStreamConsumer<TContext> : Worker where TContex
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // The batch's transaction is the unit of failure; a savepoint per SaveChanges would only add round trips.
         db.Database.AutoSavepointsEnabled = false;
-        var ids = items.Select(i => i.Event!.EventId).Distinct().ToList();
-        var names = items.Select(i => i.Route!.InboxName).Distinct().ToList();
-        var applied = (await db.Set<InboxMessage>()
-                .Where(m => ids.Contains(m.EventId) && names.Contains(m.Consumer))
-                .Select(m => new { m.Consumer, m.EventId })
-                .ToListAsync(cancellationToken))
-            .Select(m => (m.Consumer, m.EventId))
+        // One statement records the whole batch in the inbox and returns the keys that were not there: an event applied
+        // before comes back missing, and so does one a replica is applying right now (the insert waits for its commit).
+        var keys = items.Select(i => (Consumer: i.Route!.InboxName, i.Event!.EventId)).Distinct().ToList();
+        var consumers = keys.Select(k => k.Consumer).ToArray();
+        var eventIds = keys.Select(k => k.EventId).ToArray();
+        var now = _time.GetUtcNow();
+        var fresh = (await db.Database.SqlQuery<InboxKey>($"""
+                INSERT INTO inbox_messages (consumer, event_id, processed_at)
+                SELECT k.consumer, k.event_id, {now} FROM unnest({consumers}, {eventIds}) AS k(consumer, event_id)
+                ON CONFLICT DO NOTHING
+                RETURNING consumer AS "Consumer", event_id AS "EventId"
+                """).ToListAsync(cancellationToken))
+            .Select(k => (k.Consumer, k.EventId))
             .ToHashSet();
 
         foreach (var item in items)
         {
             var key = (item.Route!.InboxName, item.Event!.EventId);
-            if (!applied.Add(key))
+            if (!fresh.Remove(key))
             {
                 item.Result = HandleResult.Ignored; // applied before, or earlier in this batch
                 item.Duplicate = true;
@@ -387,14 +394,14 @@ internal sealed partial class JetStreamConsumer<TContext> : Worker where TContex
 
             if (item.Result == HandleResult.RetryLater)
             {
-                // Too early: nothing of it may be saved. What earlier items did is flushed already.
-                applied.Remove(key);
+                // Too early: nothing of it may be saved, its inbox record included. What earlier items did is flushed already.
                 db.ChangeTracker.Clear();
+                var (consumer, eventId) = key;
+                await db.Set<InboxMessage>().Where(m => m.Consumer == consumer && m.EventId == eventId).ExecuteDeleteAsync(cancellationToken);
                 item.Failed = false;
                 continue;
             }
 
-            db.Set<InboxMessage>().Add(new InboxMessage(item.Route.InboxName, item.Event.EventId, _time.GetUtcNow()));
             await db.SaveChangesAsync(cancellationToken);
             item.Failed = false;
             // The next handler starts from the database, as if alone; its reads see this one's writes (same transaction).
@@ -403,6 +410,8 @@ internal sealed partial class JetStreamConsumer<TContext> : Worker where TContex
 
         await transaction.CommitAsync(cancellationToken);
     }
+
+    private sealed record InboxKey(string Consumer, Guid EventId);
 
     /// <summary>Acks what was applied or ignored, sends back what came too early.</summary>
     private async Task SettleAsync(Item item, CancellationToken cancellationToken)
