@@ -49,6 +49,7 @@ public sealed partial class Bench
         }));
         await _ordersKnow.AllKnown(tickets);
         await Task.Delay(500); // let the listing's own events settle before the clock starts
+        await EmailsSentAsync(); // and the previous step's emails go out
 
         var reserve = new Samples();
         var lag = new Samples();
