@@ -253,6 +253,7 @@ public sealed class NotificationRateTests(NotificationsApp app) : IClassFixture<
         // A connection that stalls on TCP's timers shows here: with Nagle's algorithm on the server's socket (the SMTP
         // library's default, which the sink turns off) each pipelined reply waited for the sender's delayed ACK, 40 ms
         // on Linux, and the 200 took 9.8 s. Without a stall they take well under a second.
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"the backlog took {clock.Elapsed.TotalSeconds:F1} s after the first email");
+        // (The bound leaves room for emails whose retry fell due a second or two after the first ones.)
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(6), $"the backlog took {clock.Elapsed.TotalSeconds:F1} s after the first email");
     }
 }

@@ -8,7 +8,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NATS.Client.JetStream;
 using NATS.Client.JetStream.Models;
-using Npgsql;
 using SwapSeats.Contracts;
 using SwapSeats.Messaging.Inbox;
 using SwapSeats.ServiceDefaults;
@@ -359,7 +358,9 @@ internal sealed partial class JetStreamConsumer<TContext> : Worker where TContex
         db.Database.AutoSavepointsEnabled = false;
         // One statement records the whole batch in the inbox and returns the keys that were not there: an event applied
         // before comes back missing, and so does one a replica is applying right now (the insert waits for its commit).
-        var keys = items.Select(i => (Consumer: i.Route!.InboxName, i.Event!.EventId)).Distinct().ToList();
+        // In one order everywhere, so two replicas inserting overlapping batches wait for each other instead of deadlocking.
+        var keys = items.Select(i => (Consumer: i.Route!.InboxName, i.Event!.EventId)).Distinct()
+            .OrderBy(k => k.Consumer, StringComparer.Ordinal).ThenBy(k => k.EventId).ToList();
         var consumers = keys.Select(k => k.Consumer).ToArray();
         var eventIds = keys.Select(k => k.EventId).ToArray();
         var now = _time.GetUtcNow();
@@ -371,14 +372,17 @@ internal sealed partial class JetStreamConsumer<TContext> : Worker where TContex
                 """).ToListAsync(cancellationToken))
             .Select(k => (k.Consumer, k.EventId))
             .ToHashSet();
+        var early = new HashSet<(string, Guid)>();
 
         foreach (var item in items)
         {
             var key = (item.Route!.InboxName, item.Event!.EventId);
             if (!fresh.Remove(key))
             {
-                item.Result = HandleResult.Ignored; // applied before, or earlier in this batch
-                item.Duplicate = true;
+                // A second copy in the batch (possibly the very same stream message, redelivered while the first waited
+                // in the buffer): it shares the first copy's fate, so an early event is never acked as a duplicate.
+                item.Result = early.Contains(key) ? HandleResult.RetryLater : HandleResult.Ignored;
+                item.Duplicate = item.Result == HandleResult.Ignored; // applied before, or earlier in this batch
                 continue;
             }
 
@@ -396,6 +400,7 @@ internal sealed partial class JetStreamConsumer<TContext> : Worker where TContex
             {
                 // Too early: nothing of it may be saved, its inbox record included. What earlier items did is flushed already.
                 db.ChangeTracker.Clear();
+                early.Add(key);
                 var (consumer, eventId) = key;
                 await db.Set<InboxMessage>().Where(m => m.Consumer == consumer && m.EventId == eventId).ExecuteDeleteAsync(cancellationToken);
                 item.Failed = false;
@@ -448,14 +453,6 @@ internal sealed partial class JetStreamConsumer<TContext> : Worker where TContex
     /// <summary>One message failed on its own: retried later, or dead-lettered once it has failed often enough.</summary>
     private async Task FailedAsync(Item item, Exception error, CancellationToken cancellationToken)
     {
-        if (error is DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, TableName: "inbox_messages" } })
-        {
-            // Another replica applied the same event concurrently (a redelivery raced the first delivery).
-            item.Result = HandleResult.Ignored;
-            await SettleAsync(item, cancellationToken);
-            return;
-        }
-
         if (TransientFailures.IsDatabaseUnavailable(error))
         {
             // Not the message's fault: it waits for the database however long that takes, and is never dead-lettered.
