@@ -69,17 +69,22 @@ public sealed class KnownAddresses
     public const int Capacity = 100_000;
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, string> _addresses = new();
+    private int _count; // ConcurrentDictionary.Count takes every lock; this is kept beside it instead
 
     public string? Find(Guid recipientId) => _addresses.GetValueOrDefault(recipientId);
 
     public void Remember(Guid recipientId, string address)
     {
-        if (_addresses.Count >= Capacity)
+        if (!_addresses.TryAdd(recipientId, address))
         {
-            _addresses.Clear();
+            return;
         }
 
-        _addresses[recipientId] = address;
+        if (Interlocked.Increment(ref _count) > Capacity)
+        {
+            _addresses.Clear();
+            Interlocked.Exchange(ref _count, 0);
+        }
     }
 }
 
