@@ -28,15 +28,29 @@ public static class GatewayRoutes
     /// <summary>The web UI's forms that post credentials.</summary>
     public static readonly string[] WebCredentialPaths = ["/auth/signup", "/auth/signin", "/signup", "/signin"];
 
+    /// <summary>
+    /// The services whose every request is a short JSON exchange with their database. A rush on them (a thousand buyers
+    /// on one listing) waits here for one of a few kept-alive connections per replica, which costs nothing, instead of
+    /// opening a connection per request to a service that has only <see cref="ConnectionsPerReplica"/> database
+    /// connections anyway. Tickets (ticket files) and the web UI stream bodies for as long as a slow client takes, so
+    /// their connections stay unbounded.
+    /// </summary>
+    public static readonly string[] Bounded = ["auth", "orders", "payments"];
+
+    /// <summary>The default of <c>Gateway:ConnectionsPerReplica</c>: each service's database pool size (Database.Tuned).</summary>
+    public const int ConnectionsPerReplica = 32;
+
     /// <param name="credentialsPolicy">The rate-limiter policy for <see cref="CredentialPaths"/>; null: unlimited.</param>
+    /// <param name="connectionsPerReplica">The bound on connections to each replica of a <see cref="Bounded"/> service; 0: none.</param>
     public static (IReadOnlyList<RouteConfig> Routes, IReadOnlyList<ClusterConfig> Clusters) Build(IConfiguration services, string? credentialsPolicy = null,
-        TimeSpan? probeInterval = null)
+        TimeSpan? probeInterval = null, int connectionsPerReplica = ConnectionsPerReplica)
     {
         var routes = new List<RouteConfig>();
         var clusters = new List<ClusterConfig>();
         foreach (var service in services.GetChildren().Where(s => !string.IsNullOrWhiteSpace(s.Value)))
         {
-            clusters.Add(Cluster(service.Key, service.Value!, probeInterval ?? TimeSpan.FromSeconds(5)));
+            clusters.Add(Cluster(service.Key, service.Value!, probeInterval ?? TimeSpan.FromSeconds(5),
+                connectionsPerReplica > 0 && Bounded.Contains(service.Key) ? connectionsPerReplica : null));
 
             if (service.Key == "auth" && credentialsPolicy is not null)
             {
@@ -97,13 +111,15 @@ public static class GatewayRoutes
     }
 
     /// <summary>The replicas of one service: every address is a destination; only the ready ones get requests.</summary>
-    public static ClusterConfig Cluster(string name, string addresses, TimeSpan probeInterval)
+    /// <param name="connectionsPerReplica">At most this many connections to each replica (null: as many as requests).</param>
+    public static ClusterConfig Cluster(string name, string addresses, TimeSpan probeInterval, int? connectionsPerReplica = null)
     {
         var replicas = Addresses(addresses);
         return new ClusterConfig
         {
             ClusterId = name,
             LoadBalancingPolicy = Yarp.ReverseProxy.LoadBalancing.LoadBalancingPolicies.RoundRobin,
+            HttpClient = connectionsPerReplica is { } bound ? new HttpClientConfig { MaxConnectionsPerServer = bound } : null,
             Destinations = replicas.Select((address, i) => (address, i))
                 .ToDictionary(r => replicas.Count == 1 ? "primary" : $"replica-{r.i + 1}", r => new DestinationConfig { Address = r.address }),
             HealthCheck = new HealthCheckConfig

@@ -8,7 +8,8 @@ builder.AddServiceDefaults(authentication: false, publicEdge: true);
 var services = builder.Configuration.GetSection("Gateway:Services");
 var authLimited = AuthRateLimit.AddAuthRateLimit(builder);
 var (routes, clusters) = GatewayRoutes.Build(services, authLimited ? AuthRateLimit.Policy : null,
-    builder.Configuration.GetValue<TimeSpan?>("Gateway:HealthProbeInterval"));
+    builder.Configuration.GetValue<TimeSpan?>("Gateway:HealthProbeInterval"),
+    builder.Configuration.GetValue("Gateway:ConnectionsPerReplica", GatewayRoutes.ConnectionsPerReplica));
 builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
 
 var app = builder.Build();

@@ -108,10 +108,14 @@ public class SwapSeatsSystem : IAsyncLifetime
         }
     }
 
-    /// <summary>A gateway process (not started) in front of this system's services, with settings of its own.</summary>
+    /// <summary>
+    /// A gateway process (not started) in front of this system's services, with settings of its own. Its settings win
+    /// over the system's: a <c>Gateway:Services:{name}</c> of its own sends that service's requests elsewhere.
+    /// </summary>
     public ServiceProcess NewGateway(Dictionary<string, string?> settings) => new("SwapSeats.Gateway",
         _common.Concat(new[] { "auth", "tickets", "orders", "payments", "web" }
                 .Select(name => KeyValuePair.Create($"Gateway:Services:{name}", (string?)Addresses(name))))
+            .Where(setting => !settings.ContainsKey(setting.Key))
             .Concat(settings).ToDictionary());
 
     /// <summary>A client of the public origin with its own cookie jar, like one browser.</summary>

@@ -60,16 +60,26 @@ public static class OrdersApi
             return earlier;
         }
 
-        var ticket = await db.Tickets.AsNoTracking().SingleOrDefaultAsync(t => t.Id == ticketId, cancellationToken)
-                     ?? throw new NotFoundException("Ticket");
         var now = time.GetUtcNow();
-        var order = Order.Place(buyerId, ticket, now, options.Value.ReservationWindow);
+        // One read: the ticket, and whether an order holds it. In a rush, once the winner has committed, every later buyer
+        // learns it here instead of queueing on the unique index. It only ever refuses; the index still decides between
+        // simultaneous arrivals.
+        var found = await db.Tickets.AsNoTracking().Where(t => t.Id == ticketId)
+                        .Select(t => new
+                        {
+                            Ticket = t,
+                            Held = db.Orders.Any(o => o.TicketId == ticketId
+                                && (o.Status == OrderStatuses.Complete
+                                    || ((o.Status == OrderStatuses.Created || o.Status == OrderStatuses.AwaitingPayment) && o.ExpiresAt > now))),
+                            // Also one past its expiry that the timer has not cancelled yet: placing must lock and close it.
+                            Holding = db.Orders.Any(o => o.TicketId == ticketId
+                                && (o.Status == OrderStatuses.Complete || o.Status == OrderStatuses.Created || o.Status == OrderStatuses.AwaitingPayment)),
+                        })
+                        .SingleOrDefaultAsync(cancellationToken)
+                    ?? throw new NotFoundException("Ticket");
+        var order = Order.Place(buyerId, found.Ticket, now, options.Value.ReservationWindow);
         var response = OrderDto.From(order);
-        // A rush on one ticket: once the winner has committed, every later buyer learns it from this one read instead of
-        // queueing on the unique index. It only ever refuses; the index still decides between simultaneous arrivals.
-        if (await db.Orders.AsNoTracking().AnyAsync(o => o.TicketId == ticketId
-                && (o.Status == OrderStatuses.Complete
-                    || ((o.Status == OrderStatuses.Created || o.Status == OrderStatuses.AwaitingPayment) && o.ExpiresAt > now)), cancellationToken))
+        if (found.Held)
         {
             // The holder may be a concurrent retry of this very request that committed since the first look at the key.
             if (idempotencyKey is not null && await ReplayAsync(db, buyerId, idempotencyKey, fingerprint, cancellationToken) is { } retried)
@@ -83,7 +93,7 @@ public static class OrdersApi
         var record = idempotencyKey is null
             ? null
             : new IdempotentRequest(buyerId, idempotencyKey, fingerprint, order.Id, JsonSerializer.Serialize(response, ResponseJson), now);
-        if (!await TryPlaceAsync(db, order, record, now, cancellationToken))
+        if (!await TryPlaceAsync(db, order, record, now, lockHolder: found.Holding, cancellationToken))
         {
             // Taken, by another buyer or by a concurrent retry of this very request: the key tells which.
             if (idempotencyKey is not null && await ReplayAsync(db, buyerId, idempotencyKey, fingerprint, cancellationToken) is { } winner)
@@ -134,14 +144,18 @@ public static class OrdersApi
         return TypedResults.NoContent();
     }
 
+    /// <param name="lockHolder">
+    /// An order held the ticket when it was read (one past its expiry, since a live one refused the purchase): lock it to
+    /// close it. Otherwise there is nothing to lock, and an order placed since then is refused by the unique index.
+    /// </param>
     /// <returns>false when another order holds the ticket (or a concurrent request with the same key won).</returns>
     private static async Task<bool> TryPlaceAsync(
-        OrdersDbContext db, Order order, IdempotentRequest? record, DateTimeOffset now, CancellationToken cancellationToken)
+        OrdersDbContext db, Order order, IdempotentRequest? record, DateTimeOffset now, bool lockHolder, CancellationToken cancellationToken)
     {
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            if (await db.LockHoldingOrderAsync(order.TicketId, cancellationToken) is { } holding)
+            if (lockHolder && await db.LockHoldingOrderAsync(order.TicketId, cancellationToken) is { } holding)
             {
                 if (!holding.HasExpired(now))
                 {
