@@ -118,18 +118,37 @@ internal sealed class CommitSignalInterceptor<TEntity>(CommitSignal<TEntity> sig
         }
 
         // The earliest moment any added row needs the worker: now, unless the rows say when they fall due.
+        // SaveChanges detects changes over every tracked entity right after its interceptors, one scan per call; a scan
+        // here for each signal would double or quadruple that. An added row is known without one (Add sets the state);
+        // only a row that may have become due again is checked, and only that row.
         var earliest = DateTimeOffset.MaxValue;
-        foreach (var entry in context.ChangeTracker.Entries<TEntity>())
+        var tracker = context.ChangeTracker;
+        var detecting = tracker.AutoDetectChangesEnabled;
+        tracker.AutoDetectChangesEnabled = false;
+        try
         {
-            // A new row, or a row that became due again (an email whose address arrived, a payout whose account did).
-            // (Only where DueAt is a column: a computed one, like a reservation timer's, never changes by an update.)
-            var becameDue = entry.State == EntityState.Modified && entry.Entity is IDueAt
-                && entry.Metadata.FindProperty(nameof(IDueAt.DueAt)) is not null && entry.Property(nameof(IDueAt.DueAt)).IsModified;
-            if (entry.State == EntityState.Added || becameDue)
+            foreach (var entry in tracker.Entries<TEntity>())
             {
-                var due = entry.Entity is IDueAt dueAt ? dueAt.DueAt : DateTimeOffset.MinValue;
-                earliest = due < earliest ? due.Value : earliest;
+                // A new row, or a row that became due again (an email whose address arrived, a payout whose account did).
+                // (Only where DueAt is a column: a computed one, like a reservation timer's, never changes by an update.)
+                var mayBecomeDue = entry.State is EntityState.Unchanged or EntityState.Modified && entry.Entity is IDueAt
+                    && entry.Metadata.FindProperty(nameof(IDueAt.DueAt)) is not null;
+                if (mayBecomeDue && detecting)
+                {
+                    entry.DetectChanges();
+                }
+
+                var becameDue = mayBecomeDue && entry.State == EntityState.Modified && entry.Property(nameof(IDueAt.DueAt)).IsModified;
+                if (entry.State == EntityState.Added || becameDue)
+                {
+                    var due = entry.Entity is IDueAt dueAt ? dueAt.DueAt : DateTimeOffset.MinValue;
+                    earliest = due < earliest ? due.Value : earliest;
+                }
             }
+        }
+        finally
+        {
+            tracker.AutoDetectChangesEnabled = detecting;
         }
 
         if (earliest == DateTimeOffset.MaxValue)
