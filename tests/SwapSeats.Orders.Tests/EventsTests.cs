@@ -46,6 +46,26 @@ public sealed class EventsTests(OrdersApp app) : IClassFixture<OrdersApp>
     }
 
     [Fact]
+    public async Task A_ticket_update_replaces_what_the_replica_keeps_and_one_without_an_event_keeps_the_event()
+    {
+        var concert = new EventInfo(Guid.CreateVersion7(), "Spring Gala", "Hall A", "Leeds", new DateTimeOffset(2027, 4, 1, 19, 0, 0, TimeSpan.Zero));
+        var ticket = new TicketCreated(Guid.CreateVersion7(), "Row 1", 10m, Guid.CreateVersion7(), 0) { Event = concert };
+        await app.Bus.PublishAsync(ticket);
+        await Eventually.Until(() => ReplicaAsync(ticket.Id), r => r?.Version == 0);
+
+        // Each arrives on its own, with the row in the database at the version before it.
+        var moved = concert with { Name = "Spring Gala (moved)", Venue = "Hall B", City = "York", StartsAt = concert.StartsAt.AddDays(7) };
+        await app.Bus.PublishAsync(new TicketUpdated(ticket.Id, "Row 2", 12m, ticket.UserId, null, TicketStatuses.Reserved, 1) { Event = moved });
+        await Eventually.Until(() => ReplicaAsync(ticket.Id), r => r?.Version == 1);
+        await app.Bus.PublishAsync(new TicketUpdated(ticket.Id, "Row 3", 13m, ticket.UserId, null, TicketStatuses.Sold, 2));
+        await Eventually.Until(() => ReplicaAsync(ticket.Id), r => r?.Version == 2);
+
+        var replica = await app.WithDbAsync(db => db.Tickets.AsNoTracking().SingleAsync(t => t.Id == ticket.Id));
+        Assert.Equal(("Row 3", 13m, TicketStatuses.Sold), (replica.Title, replica.Price, replica.Status));
+        Assert.Equal(moved, replica.Event);
+    }
+
+    [Fact]
     public async Task An_order_snapshots_the_price_the_buyer_agreed_to()
     {
         var (buyer, order, ticket) = await OpenOrderAsync();

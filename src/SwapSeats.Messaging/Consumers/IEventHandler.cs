@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using SwapSeats.Contracts;
 
 namespace SwapSeats.Messaging.Consumers;
@@ -37,4 +38,24 @@ public static class Versioned
         _ when incoming <= current => HandleResult.Ignored,
         _ => HandleResult.RetryLater,
     };
+
+    /// <summary>
+    /// Whether this batch's context already tracks the row. A handler that updates a replica with one statement
+    /// (<c>ExecuteUpdate … WHERE version = v - 1</c>) must not do so behind a tracked copy: the copy would go stale for
+    /// the rest of the batch. Looks in the identity map only, without detecting changes.
+    /// </summary>
+    public static bool IsTracked<TEntity>(DbContext db, object key) where TEntity : class
+    {
+        var tracker = db.ChangeTracker;
+        var detecting = tracker.AutoDetectChangesEnabled;
+        tracker.AutoDetectChangesEnabled = false;
+        try
+        {
+            return db.Set<TEntity>().Local.FindEntryUntyped([key]) is not null;
+        }
+        finally
+        {
+            tracker.AutoDetectChangesEnabled = detecting;
+        }
+    }
 }

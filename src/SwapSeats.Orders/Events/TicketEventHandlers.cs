@@ -31,6 +31,16 @@ public sealed class TicketUpdatedHandler(OrdersDbContext db) : IEventHandler<Tic
 {
     public async Task<HandleResult> HandleAsync(TicketUpdated @event, CancellationToken cancellationToken)
     {
+        // The common case in one statement: the next version of a ticket the replica has in the database (a sale's two
+        // updates). The rest takes the read below: a withdrawal (it also closes orders), a ticket this batch has
+        // loaded (updated behind its back, it would go stale for the rest of the batch), one not there yet, an event
+        // out of order.
+        if (@event.Status != TicketStatuses.Withdrawn && !Versioned.IsTracked<Ticket>(db, @event.Id)
+            && await UpdateNextAsync(@event, cancellationToken) == 1)
+        {
+            return HandleResult.Applied;
+        }
+
         var current = await db.Tickets.FindAsync([@event.Id], cancellationToken);
         var result = Versioned.Check(current?.Version, @event.Version);
         if (result == HandleResult.Applied)
@@ -49,4 +59,16 @@ public sealed class TicketUpdatedHandler(OrdersDbContext db) : IEventHandler<Tic
 
         return result;
     }
+
+    /// <summary>What <see cref="Ticket.Update"/> does, as one statement, only where the row is at the previous version.</summary>
+    private Task<int> UpdateNextAsync(TicketUpdated @event, CancellationToken cancellationToken) => @event.Event is { } e
+        ? db.Database.ExecuteSqlAsync($"""
+            UPDATE tickets SET title = {@event.Title}, price = {@event.Price}, status = {@event.Status}, version = {@event.Version},
+                event_id = {e.Id}, event_name = {e.Name}, event_venue = {e.Venue}, event_city = {e.City}, event_starts_at = {e.StartsAt.ToUniversalTime()}
+            WHERE id = {@event.Id} AND version = {@event.Version - 1}
+            """, cancellationToken)
+        : db.Database.ExecuteSqlAsync($"""
+            UPDATE tickets SET title = {@event.Title}, price = {@event.Price}, status = {@event.Status}, version = {@event.Version}
+            WHERE id = {@event.Id} AND version = {@event.Version - 1}
+            """, cancellationToken);
 }

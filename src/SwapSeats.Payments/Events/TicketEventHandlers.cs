@@ -33,6 +33,24 @@ public sealed class TicketUpdatedHandler(PaymentsDbContext db, IOptions<Payments
 {
     public async Task<HandleResult> HandleAsync(TicketUpdated @event, CancellationToken cancellationToken)
     {
+        // The common case in one statement: the next version of a listing this replica has in the database (a sale's
+        // two updates only move its version). Anything else takes the read below: a listing this batch has loaded
+        // (updated behind its back, it would go stale for the rest of the batch), one not there yet, an event out of
+        // order.
+        var startsAt = @event.Event?.StartsAt;
+        if (!Versioned.IsTracked<Listing>(db, @event.Id) && await db.Listings.Where(l => l.Id == @event.Id && l.Version == @event.Version - 1)
+                .ExecuteUpdateAsync(set =>
+                {
+                    set.SetProperty(l => l.HasFile, @event.HasFile).SetProperty(l => l.Version, @event.Version);
+                    if (startsAt is not null)
+                    {
+                        set.SetProperty(l => l.EventStartsAt, startsAt);
+                    }
+                }, cancellationToken) == 1)
+        {
+            return HandleResult.Applied;
+        }
+
         var current = await db.Listings.FindAsync([@event.Id], cancellationToken);
         if (current is null)
         {
