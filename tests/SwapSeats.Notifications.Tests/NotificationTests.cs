@@ -257,3 +257,40 @@ public sealed class NotificationRateTests(NotificationsApp app) : IClassFixture<
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(6), $"the backlog took {clock.Elapsed.TotalSeconds:F1} s after the first email");
     }
 }
+
+/// <summary>Emails one after another share the sender's connection, and a server that restarted gets a new one.</summary>
+public sealed class NotificationConnectionTests(NotificationsApp app) : IClassFixture<NotificationsApp>
+{
+    private async Task HoldEmailedAsync(TicketCreated ticket)
+    {
+        var buyer = Guid.CreateVersion7();
+        var address = $"one-by-one-{buyer:N}@example.com";
+        await app.Bus.PublishAsync(new UserCreated(buyer, address));
+        await app.Bus.PublishAsync(new OrderCreated(Guid.CreateVersion7(), buyer, OrderStatuses.Created, DateTimeOffset.UtcNow.AddMinutes(15), 0,
+            new OrderTicket(ticket.Id, ticket.Price)));
+        await Eventually.Until(() => Task.FromResult(app.Smtp.To(address).Count()), n => n == 1, TimeSpan.FromSeconds(20), $"the email to {address}");
+    }
+
+    [Fact]
+    public async Task Emails_sent_one_batch_at_a_time_share_one_connection_until_the_server_restarts()
+    {
+        var ticket = new TicketCreated(Guid.CreateVersion7(), "Seated", 30m, Guid.CreateVersion7(), 0);
+        await app.Bus.PublishAsync(ticket);
+        var before = app.Smtp.Sessions;
+
+        // Each email is its own batch: the previous one has arrived before the next is queued.
+        for (var i = 0; i < 4; i++)
+        {
+            await HoldEmailedAsync(ticket);
+        }
+
+        Assert.Equal(before + 1, app.Smtp.Sessions);
+
+        // The kept connection dies with the server; the next batch notices (NOOP) and connects again, losing nothing.
+        await app.Smtp.StopAsync();
+        await app.Smtp.StartAsync();
+        await HoldEmailedAsync(ticket);
+        await HoldEmailedAsync(ticket);
+        Assert.Equal(before + 2, app.Smtp.Sessions);
+    }
+}

@@ -20,6 +20,9 @@ public sealed class SmtpSink : IAsyncDisposable
 
     public int Port { get; } = ExternalProcess.FreePort();
 
+    /// <summary>How many SMTP connections delivered mail, over every start (a bare connect, like a port probe, is none).</summary>
+    public int Sessions => _store.Sessions.Count;
+
     public IReadOnlyList<MimeMessage> Messages => _store.Messages.ToList();
 
     public IEnumerable<MimeMessage> To(string address) =>
@@ -116,11 +119,14 @@ public sealed class SmtpSink : IAsyncDisposable
     {
         public ConcurrentQueue<MimeMessage> Messages { get; } = new();
 
+        public ConcurrentDictionary<ISessionContext, bool> Sessions { get; } = new(ReferenceEqualityComparer.Instance);
+
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer,
             CancellationToken cancellationToken)
         {
             await using var stream = new MemoryStream(buffer.ToArray());
             Messages.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
+            Sessions.TryAdd(context, true);
             return SmtpResponse.Ok;
         }
     }

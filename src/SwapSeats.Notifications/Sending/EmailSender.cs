@@ -11,7 +11,8 @@ using SwapSeats.ServiceDefaults;
 namespace SwapSeats.Notifications.Sending;
 
 /// <summary>
-/// Delivers queued emails over SMTP (MailKit), a batch per connection. Claimed with <c>FOR UPDATE SKIP LOCKED</c> and a
+/// Delivers queued emails over SMTP (MailKit) on one connection, kept between batches while it is in use
+/// (<see cref="KeepConnectionFor"/>): each batch checks it with a NOOP instead of connecting, greeting and quitting. Claimed with <c>FOR UPDATE SKIP LOCKED</c> and a
 /// lease (<see cref="NotificationsOptions.SendLease"/>), so replicas never send one email twice; each is marked sent as
 /// soon as the server accepts it. While the server is
 /// unreachable every email waits with backoff and none is lost. Woken by a committed email that is due (new, or whose
@@ -22,6 +23,13 @@ public sealed partial class EmailSender(
     ILogger<EmailSender> logger) : Worker(logger, time)
 {
     public const int BatchSize = 50;
+
+    /// <summary>How long an idle connection is kept for the next batch; after that the next batch opens a new one.</summary>
+    public static readonly TimeSpan KeepConnectionFor = TimeSpan.FromSeconds(30);
+
+    // Only the worker's loop uses it (one batch at a time), then StopAsync.
+    private SmtpClient? _connection;
+    private DateTimeOffset _idleSince;
 
     public static readonly TimeSpan MaxSleep = TimeSpan.FromMinutes(1);
 
@@ -47,7 +55,7 @@ public sealed partial class EmailSender(
         queued.WaitUntilAsync(Time.GetUtcNow() + wait, Time, cancellationToken);
 
     /// <returns>How many emails were tried.</returns>
-    public async Task<int> SendDueAsync(CancellationToken cancellationToken)
+    private async Task<int> SendDueAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
@@ -68,19 +76,10 @@ public sealed partial class EmailSender(
             return 0;
         }
 
-        using var smtp = new SmtpClient { Timeout = (int)_smtp.Timeout.TotalMilliseconds };
+        SmtpClient smtp;
         try
         {
-            await smtp.ConnectAsync(await OpenSocketAsync(cancellationToken), _smtp.Host, _smtp.Port, _smtp.Security switch
-            {
-                "Required" => SecureSocketOptions.StartTls,
-                "None" => SecureSocketOptions.None,
-                _ => SecureSocketOptions.StartTlsWhenAvailable,
-            }, cancellationToken);
-            if (!string.IsNullOrEmpty(_smtp.User))
-            {
-                await smtp.AuthenticateAsync(_smtp.User, _smtp.Password ?? "", cancellationToken);
-            }
+            smtp = await ConnectedAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -131,8 +130,79 @@ public sealed partial class EmailSender(
         }
 
         await db.SaveChangesAsync(CancellationToken.None);
-        await smtp.DisconnectAsync(quit: true, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+        if (connected && smtp.IsConnected)
+        {
+            _idleSince = Time.GetUtcNow();
+        }
+        else
+        {
+            await DropConnectionAsync();
+        }
+
         return due.Count;
+    }
+
+    /// <summary>The kept connection if the server still answers on it, otherwise a new one.</summary>
+    private async Task<SmtpClient> ConnectedAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { IsConnected: true } kept && Time.GetUtcNow() - _idleSince < KeepConnectionFor)
+        {
+            try
+            {
+                await kept.NoOpAsync(cancellationToken);
+                return kept;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // The server closed it (restarted, or timed it out), or it hangs: a new one below.
+            }
+        }
+
+        await DropConnectionAsync();
+        var smtp = new SmtpClient { Timeout = (int)_smtp.Timeout.TotalMilliseconds };
+        try
+        {
+            await smtp.ConnectAsync(await OpenSocketAsync(cancellationToken), _smtp.Host, _smtp.Port, _smtp.Security switch
+            {
+                "Required" => SecureSocketOptions.StartTls,
+                "None" => SecureSocketOptions.None,
+                _ => SecureSocketOptions.StartTlsWhenAvailable,
+            }, cancellationToken);
+            if (!string.IsNullOrEmpty(_smtp.User))
+            {
+                await smtp.AuthenticateAsync(_smtp.User, _smtp.Password ?? "", cancellationToken);
+            }
+        }
+        catch
+        {
+            smtp.Dispose();
+            throw;
+        }
+
+        _connection = smtp;
+        return smtp;
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        if (_connection is not { } connection)
+        {
+            return;
+        }
+
+        _connection = null;
+        if (connection.IsConnected)
+        {
+            await connection.DisconnectAsync(quit: true, CancellationToken.None).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+
+        connection.Dispose();
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await DropConnectionAsync();
     }
 
     /// <summary>
