@@ -121,12 +121,10 @@ internal sealed class CommitSignalInterceptor<TEntity>(CommitSignal<TEntity> sig
         // SaveChanges detects changes over every tracked entity right after its interceptors, one scan per call; a scan
         // here for each signal would double or quadruple that. An added row is known without one (Add sets the state);
         // only a row that may have become due again is checked, and only that row.
-        var earliest = DateTimeOffset.MaxValue;
-        var tracker = context.ChangeTracker;
-        var detecting = tracker.AutoDetectChangesEnabled;
-        tracker.AutoDetectChangesEnabled = false;
-        try
+        var detecting = context.ChangeTracker.AutoDetectChangesEnabled;
+        var earliest = context.ChangeTracker.WithoutDetectingChanges(tracker =>
         {
+            var earliest = DateTimeOffset.MaxValue;
             foreach (var entry in tracker.Entries<TEntity>())
             {
                 // A new row, or a row that became due again (an email whose address arrived, a payout whose account did).
@@ -145,11 +143,9 @@ internal sealed class CommitSignalInterceptor<TEntity>(CommitSignal<TEntity> sig
                     earliest = due < earliest ? due.Value : earliest;
                 }
             }
-        }
-        finally
-        {
-            tracker.AutoDetectChangesEnabled = detecting;
-        }
+
+            return earliest;
+        });
 
         if (earliest == DateTimeOffset.MaxValue)
         {

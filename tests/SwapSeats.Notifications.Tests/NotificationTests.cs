@@ -1,3 +1,5 @@
+using SwapSeats.Notifications.Events;
+using SwapSeats.Notifications.Data;
 using MimeKit;
 using SwapSeats.Contracts;
 using SwapSeats.Notifications.Domain;
@@ -46,6 +48,10 @@ public sealed class NotificationTests(NotificationsApp app) : IClassFixture<Noti
             Assert.Contains(System.Net.WebUtility.HtmlEncode(part), mail.HtmlBody);
         }
     }
+
+    [Fact]
+    public Task A_ticket_copy_update_in_one_statement_leaves_the_row_the_read_path_leaves() =>
+        ReplicaUpdatePaths.AssertTicketUpdateBothWaysAgreeAsync<NotificationsDbContext, TicketCopy, TicketCreatedHandler, TicketUpdatedHandler>(app.Factory.Services);
 
     [Fact]
     public async Task A_whole_trade_sends_each_email_of_the_table_once_to_the_right_address_with_its_links()

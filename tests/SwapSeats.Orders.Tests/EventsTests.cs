@@ -1,3 +1,6 @@
+using SwapSeats.Orders.Events;
+using SwapSeats.Orders.Domain;
+using SwapSeats.Orders.Data;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using SwapSeats.Contracts;
@@ -44,6 +47,10 @@ public sealed class EventsTests(OrdersApp app) : IClassFixture<OrdersApp>
         await Eventually.Until(() => ReplicaAsync(ticket.Id), r => r?.Version == 3);
         Assert.Equal(("Third edit", 13m, 3), await ReplicaAsync(ticket.Id));
     }
+
+    [Fact]
+    public Task A_ticket_update_in_one_statement_leaves_the_row_the_read_path_leaves() =>
+        ReplicaUpdatePaths.AssertTicketUpdateBothWaysAgreeAsync<OrdersDbContext, Ticket, TicketCreatedHandler, TicketUpdatedHandler>(app.Factory.Services);
 
     [Fact]
     public async Task A_ticket_update_replaces_what_the_replica_keeps_and_one_without_an_event_keeps_the_event()

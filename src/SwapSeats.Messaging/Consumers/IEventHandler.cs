@@ -44,18 +44,16 @@ public static class Versioned
     /// (<c>ExecuteUpdate … WHERE version = v - 1</c>) must not do so behind a tracked copy: the copy would go stale for
     /// the rest of the batch. Looks in the identity map only, without detecting changes.
     /// </summary>
-    public static bool IsTracked<TEntity>(DbContext db, object key) where TEntity : class
-    {
-        var tracker = db.ChangeTracker;
-        var detecting = tracker.AutoDetectChangesEnabled;
-        tracker.AutoDetectChangesEnabled = false;
-        try
-        {
-            return db.Set<TEntity>().Local.FindEntryUntyped([key]) is not null;
-        }
-        finally
-        {
-            tracker.AutoDetectChangesEnabled = detecting;
-        }
-    }
+    private static bool IsTracked<TEntity>(DbContext db, object key) where TEntity : class =>
+        db.ChangeTracker.WithoutDetectingChanges(_ => db.Set<TEntity>().Local.FindEntryUntyped([key]) is not null);
+
+    /// <summary>
+    /// The common case of an event's effect in one statement: <paramref name="update"/> changes the row only where it is
+    /// in the state the event follows — the version before the event's (<c>UPDATE … WHERE id = @id AND version = @v - 1</c>),
+    /// a timer still pending — and returns the rows it changed. False when it changed none (the row is not there yet, the
+    /// event is out of order or stale) or was not tried because the context tracks the row: the caller then reads the row
+    /// and decides (<see cref="Check"/>), through the same domain method the one statement stands for.
+    /// </summary>
+    public static async Task<bool> TryInOneStatementAsync<TEntity>(DbContext db, object key, Func<Task<int>> update) where TEntity : class =>
+        !IsTracked<TEntity>(db, key) && await update() == 1;
 }

@@ -133,8 +133,8 @@ public sealed class TicketUpdatedHandler(NotificationsDbContext db, Mailbox mail
         // the late file (a sale's two updates). The rest takes the read below: a sold ticket with its file, a copy this
         // batch has loaded (updated behind its back, it would go stale for the rest of the batch), one not there yet,
         // an event out of order.
-        if (!(@event.HasFile && @event.Status == TicketStatuses.Sold) && !Versioned.IsTracked<TicketCopy>(db, @event.Id)
-            && await UpdateNextAsync(@event, cancellationToken) == 1)
+        if (!(@event.HasFile && @event.Status == TicketStatuses.Sold)
+            && await Versioned.TryInOneStatementAsync<TicketCopy>(db, @event.Id, () => UpdateNextAsync(@event, cancellationToken)))
         {
             return HandleResult.Applied;
         }

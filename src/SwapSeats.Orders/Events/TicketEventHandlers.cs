@@ -35,8 +35,8 @@ public sealed class TicketUpdatedHandler(OrdersDbContext db) : IEventHandler<Tic
         // updates). The rest takes the read below: a withdrawal (it also closes orders), a ticket this batch has
         // loaded (updated behind its back, it would go stale for the rest of the batch), one not there yet, an event
         // out of order.
-        if (@event.Status != TicketStatuses.Withdrawn && !Versioned.IsTracked<Ticket>(db, @event.Id)
-            && await UpdateNextAsync(@event, cancellationToken) == 1)
+        if (@event.Status != TicketStatuses.Withdrawn
+            && await Versioned.TryInOneStatementAsync<Ticket>(db, @event.Id, () => UpdateNextAsync(@event, cancellationToken)))
         {
             return HandleResult.Applied;
         }

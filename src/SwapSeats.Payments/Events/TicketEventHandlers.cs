@@ -37,16 +37,7 @@ public sealed class TicketUpdatedHandler(PaymentsDbContext db, IOptions<Payments
         // two updates only move its version). Anything else takes the read below: a listing this batch has loaded
         // (updated behind its back, it would go stale for the rest of the batch), one not there yet, an event out of
         // order.
-        var startsAt = @event.Event?.StartsAt;
-        if (!Versioned.IsTracked<Listing>(db, @event.Id) && await db.Listings.Where(l => l.Id == @event.Id && l.Version == @event.Version - 1)
-                .ExecuteUpdateAsync(set =>
-                {
-                    set.SetProperty(l => l.HasFile, @event.HasFile).SetProperty(l => l.Version, @event.Version);
-                    if (startsAt is not null)
-                    {
-                        set.SetProperty(l => l.EventStartsAt, startsAt);
-                    }
-                }, cancellationToken) == 1)
+        if (await Versioned.TryInOneStatementAsync<Listing>(db, @event.Id, () => UpdateNextAsync(@event, cancellationToken)))
         {
             return HandleResult.Applied;
         }
@@ -68,6 +59,20 @@ public sealed class TicketUpdatedHandler(PaymentsDbContext db, IOptions<Payments
         }
 
         return result;
+    }
+
+    /// <summary>What <see cref="Listing.Update"/> does, as one statement, only where the listing is at the previous version.</summary>
+    private Task<int> UpdateNextAsync(TicketUpdated @event, CancellationToken cancellationToken)
+    {
+        var startsAt = @event.Event?.StartsAt;
+        return db.Listings.Where(l => l.Id == @event.Id && l.Version == @event.Version - 1).ExecuteUpdateAsync(set =>
+        {
+            set.SetProperty(l => l.HasFile, @event.HasFile).SetProperty(l => l.Version, @event.Version);
+            if (startsAt is not null)
+            {
+                set.SetProperty(l => l.EventStartsAt, startsAt);
+            }
+        }, cancellationToken);
     }
 }
 
