@@ -1,3 +1,5 @@
+using SwapSeats.Expiration.Events;
+using SwapSeats.Expiration.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using SwapSeats.Contracts;
@@ -11,6 +13,17 @@ namespace SwapSeats.Expiration.Tests;
 public sealed class SchedulingTests(FakeClockExpirationApp app) : IClassFixture<FakeClockExpirationApp>
 {
     private ExpirationScheduler Scheduler => app.Factory.Services.GetRequiredService<ExpirationScheduler>();
+
+    [Fact]
+    public async Task A_timer_dropped_in_one_statement_is_the_row_the_read_path_leaves()
+    {
+        var expiresAt = app.Clock.GetUtcNow().AddMinutes(15);
+        await ReplicaUpdatePaths.AssertBothWaysAgreeAsync<ExpirationDbContext, ReservationTimer, OrderCreated, OrderCreatedHandler, OrderCompleted, OrderCompletedHandler>(
+            app.Factory.Services,
+            id => new OrderCreated(id, Guid.CreateVersion7(), OrderStatuses.Created, expiresAt, 0, new OrderTicket(Guid.CreateVersion7(), 10m)),
+            id => new OrderCompleted(id, 1, new TicketRef(Guid.CreateVersion7())),
+            between: () => app.Clock.Advance(TimeSpan.FromSeconds(1)));
+    }
 
     [Fact]
     public async Task A_timer_fires_when_its_order_expires_and_not_before()

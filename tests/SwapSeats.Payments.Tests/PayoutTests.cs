@@ -1,3 +1,4 @@
+using SwapSeats.Payments.Data;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
@@ -42,6 +43,20 @@ public sealed class PayoutTests(PaymentsApp app) : IClassFixture<PaymentsApp>
         var f = Payout.FeeOf(p, 0.05m);
         Assert.Equal(decimal.Parse(fee, System.Globalization.CultureInfo.InvariantCulture), f);
         Assert.Equal(p, f + (p - f));
+    }
+
+    [Fact]
+    public Task A_listing_update_in_one_statement_leaves_the_row_the_read_path_leaves() =>
+        ReplicaUpdatePaths.AssertTicketUpdateBothWaysAgreeAsync<PaymentsDbContext, Listing, TicketCreatedHandler, TicketUpdatedHandler>(app.Factory.Services);
+
+    [Fact]
+    public async Task An_order_completed_in_one_statement_leaves_the_row_the_read_path_leaves()
+    {
+        var (buyer, ticket, expiresAt) = (Guid.CreateVersion7(), Guid.CreateVersion7(), app.Clock.GetUtcNow().AddMinutes(15));
+        await ReplicaUpdatePaths.AssertBothWaysAgreeAsync<PaymentsDbContext, Order, OrderCreated, OrderCreatedHandler, OrderCompleted, OrderCompletedHandler>(
+            app.Factory.Services,
+            id => new OrderCreated(id, buyer, OrderStatuses.Created, expiresAt, 0, new OrderTicket(ticket, 10m)),
+            id => new OrderCompleted(id, 1, new TicketRef(ticket)));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using SwapSeats.Contracts;
 using SwapSeats.Expiration.Data;
 using SwapSeats.Expiration.Domain;
@@ -38,6 +39,15 @@ internal static class OrderEnded
     /// <summary>A finished order's timer never fires; if the timer is not there yet, a tombstone keeps it from coming.</summary>
     public static async Task<HandleResult> DropAsync(ExpirationDbContext db, Guid orderId, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // The common case in one statement: the order's timer is pending. Where it is not (fired, dropped, not there yet),
+        // the read below decides.
+        if (await Versioned.TryInOneStatementAsync<ReservationTimer>(db, orderId, () => db.Timers
+                .Where(t => t.OrderId == orderId && t.Status == TimerStatus.Pending)
+                .ExecuteUpdateAsync(set => set.SetProperty(t => t.Status, TimerStatus.Dropped).SetProperty(t => t.UpdatedAt, now), cancellationToken)))
+        {
+            return HandleResult.Applied;
+        }
+
         var timer = await db.Timers.FindAsync([orderId], cancellationToken);
         if (timer is null)
         {

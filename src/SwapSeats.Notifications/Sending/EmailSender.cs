@@ -27,7 +27,7 @@ public sealed partial class EmailSender(
     /// <summary>How long an idle connection is kept for the next batch; after that the next batch opens a new one.</summary>
     public static readonly TimeSpan KeepConnectionFor = TimeSpan.FromSeconds(30);
 
-    // Only the worker's loop uses it (one batch at a time), then StopAsync.
+    // Only the worker's loop uses it (one batch at a time), then StopAsync once the loop has ended.
     private SmtpClient? _connection;
     private DateTimeOffset _idleSince;
 
@@ -202,7 +202,12 @@ public sealed partial class EmailSender(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await DropConnectionAsync();
+        // Only once the loop has ended: when the host's shutdown timeout cut the wait short, a send may still be using
+        // the connection, and the process's exit closes it instead.
+        if (ExecuteTask is null or { IsCompleted: true })
+        {
+            await DropConnectionAsync();
+        }
     }
 
     /// <summary>
