@@ -1,3 +1,5 @@
+using SwapSeats.Messaging.Consumers;
+using Microsoft.Extensions.DependencyInjection;
 using SwapSeats.Notifications.Events;
 using SwapSeats.Notifications.Data;
 using MimeKit;
@@ -46,6 +48,31 @@ public sealed class NotificationTests(NotificationsApp app) : IClassFixture<Noti
         {
             Assert.Contains(part, mail.TextBody);
             Assert.Contains(System.Net.WebUtility.HtmlEncode(part), mail.HtmlBody);
+        }
+    }
+
+    /// <summary>The same order under a second event id (the inbox cannot stop it): nothing is written twice.</summary>
+    [Fact]
+    public async Task An_order_already_known_under_another_event_id_is_ignored_whether_or_not_its_ticket_is_known()
+    {
+        var listed = Listing(Guid.CreateVersion7());
+        var onListed = Order(Guid.CreateVersion7(), listed);
+        // A listing never announced: an order for it older than the wait for detail is taken without it.
+        var onUnknown = Order(Guid.CreateVersion7(), Listing(Guid.CreateVersion7())) with { OccurredAt = DateTimeOffset.UtcNow.AddMinutes(-2) };
+        await using var scope = app.Factory.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
+        var handler = scope.ServiceProvider.GetRequiredService<OrderCreatedHandler>();
+        await using var transaction = await db.Database.BeginTransactionAsync(); // rolled back at the end
+        db.Tickets.Add(TicketCopy.From(listed));
+        await db.SaveChangesAsync();
+        foreach (var order in new[] { onListed, onUnknown })
+        {
+            db.ChangeTracker.Clear();
+            Assert.Equal(HandleResult.Applied, await handler.HandleAsync(order, default));
+            await db.SaveChangesAsync();
+            db.ChangeTracker.Clear();
+            Assert.Equal(HandleResult.Ignored, await handler.HandleAsync(order with { EventId = Guid.CreateVersion7() }, default));
+            await db.SaveChangesAsync();
         }
     }
 

@@ -190,14 +190,18 @@ public sealed class OrderCreatedHandler(NotificationsDbContext db, Mailbox mail)
 {
     public async Task<HandleResult> HandleAsync(OrderCreated @event, CancellationToken cancellationToken)
     {
-        if (await db.Orders.AnyAsync(o => o.Id == @event.Id, cancellationToken))
+        // The ticket and whether the order is known already, in one statement in the common case (the ticket is here).
+        var found = await db.Tickets.Where(t => t.Id == @event.Ticket.Id)
+            .Select(t => new { Ticket = t, Known = db.Orders.Any(o => o.Id == @event.Id) })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (found?.Known ?? await db.Orders.AnyAsync(o => o.Id == @event.Id, cancellationToken))
         {
             return HandleResult.Ignored;
         }
 
         // Orders took the order only after hearing of the ticket; here ticket.> may not have caught up yet. A listing
         // never announced within the stream's reach is not waited for beyond a minute: the email says "your ticket".
-        var ticket = await db.Tickets.FindAsync([@event.Ticket.Id], cancellationToken);
+        var ticket = found?.Ticket;
         if (ticket is null && mail.MayWaitForDetail(@event))
         {
             return HandleResult.RetryLater;

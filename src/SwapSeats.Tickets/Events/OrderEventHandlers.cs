@@ -15,13 +15,14 @@ public sealed class OrderCreatedHandler(TicketsDbContext db) : IEventHandler<Ord
         // order.created and order.cancelled travel on separate consumers, so a quick cancel can overtake its order; on
         // replicas the two can even be handled at the same moment. The ticket's row lock orders them: a cancellation
         // that got there first has committed its tombstone by the time this reads it.
-        await TicketChange.LockAsync(db, @event.Ticket.Id, cancellationToken);
+        // (The tombstone is looked for in a statement of its own, after the lock: one statement reads as of its start.)
+        var ticket = await TicketChange.LockedAsync(db, @event.Ticket.Id, cancellationToken);
         if (await db.CancelledOrders.AnyAsync(o => o.OrderId == @event.Id, cancellationToken))
         {
             return HandleResult.Ignored;
         }
 
-        return await TicketChange.ApplyAsync(db, @event.Ticket.Id, ticket => ticket.Reserve(@event.Id, @event.UserId), cancellationToken);
+        return TicketChange.Apply(db, ticket, ticket => ticket.Reserve(@event.Id, @event.UserId));
     }
 }
 
@@ -33,35 +34,38 @@ public sealed class OrderCancelledHandler(TicketsDbContext db, TimeProvider time
 {
     public async Task<HandleResult> HandleAsync(OrderCancelled @event, CancellationToken cancellationToken)
     {
-        await TicketChange.LockAsync(db, @event.Ticket.Id, cancellationToken);
+        var ticket = await TicketChange.LockedAsync(db, @event.Ticket.Id, cancellationToken);
         if (!await db.CancelledOrders.AnyAsync(o => o.OrderId == @event.Id, cancellationToken))
         {
             db.CancelledOrders.Add(new CancelledOrder(@event.Id, @event.Ticket.Id, time.GetUtcNow()));
         }
 
         // Ignored still commits (with the inbox record), so the tombstone is kept even when the ticket did not change.
-        return await TicketChange.ApplyAsync(db, @event.Ticket.Id, ticket => ticket.Release(@event.Id), cancellationToken);
+        return TicketChange.Apply(db, ticket, ticket => ticket.Release(@event.Id));
     }
 }
 
 /// <summary>A completed (paid) order sells its ticket.</summary>
 public sealed class OrderCompletedHandler(TicketsDbContext db, TimeProvider time) : IEventHandler<OrderCompleted>
 {
-    public Task<HandleResult> HandleAsync(OrderCompleted @event, CancellationToken cancellationToken) =>
-        TicketChange.ApplyAsync(db, @event.Ticket.Id, ticket => ticket.MarkSold(@event.Id, @event.UserId, time.GetUtcNow()), cancellationToken);
+    public async Task<HandleResult> HandleAsync(OrderCompleted @event, CancellationToken cancellationToken) =>
+        TicketChange.Apply(db, await db.Tickets.Include(t => t.Event).SingleOrDefaultAsync(t => t.Id == @event.Ticket.Id, cancellationToken),
+            ticket => ticket.MarkSold(@event.Id, @event.UserId, time.GetUtcNow()));
 }
 
 internal static class TicketChange
 {
-    /// <summary>Locks the ticket's row until the consumer's transaction commits (a ticket never seen locks nothing).</summary>
-    public static Task LockAsync(TicketsDbContext db, Guid ticketId, CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlAsync($"SELECT 1 FROM tickets WHERE id = {ticketId} FOR UPDATE", cancellationToken);
+    /// <summary>
+    /// The ticket with its event, its row locked until the consumer's transaction commits, in one statement (a ticket
+    /// never seen locks nothing and comes back null).
+    /// </summary>
+    public static async Task<Ticket?> LockedAsync(TicketsDbContext db, Guid ticketId, CancellationToken cancellationToken) =>
+        (await db.Tickets.FromSql($"SELECT * FROM tickets WHERE id = {ticketId} FOR UPDATE").Include(t => t.Event).ToListAsync(cancellationToken))
+        .SingleOrDefault();
 
     /// <summary>Applies a reservation change and announces the new version; the consumer commits both.</summary>
-    public static async Task<HandleResult> ApplyAsync(
-        TicketsDbContext db, Guid ticketId, Func<Ticket, ReservationChange> change, CancellationToken cancellationToken)
+    public static HandleResult Apply(TicketsDbContext db, Ticket? ticket, Func<Ticket, ReservationChange> change)
     {
-        var ticket = await db.Tickets.Include(t => t.Event).SingleOrDefaultAsync(t => t.Id == ticketId, cancellationToken);
         if (ticket is null)
         {
             // Orders only knows tickets that tickets announced, so this is an event for a ticket we never had.
