@@ -28,9 +28,9 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
     public async Task RunAsync()
     {
         await using var events = await EventWatch.StartAsync(system.Nats.Url);
-        await using var ordersKnow = new ReplicaWatch("orders", system.Databases["orders"], "tickets", TimeSpan.FromMilliseconds(5));
-        await using var paymentsKnow = new ReplicaWatch("payments", system.Databases["payments"], "orders", TimeSpan.FromMilliseconds(2));
-        await using var recipientsKnown = new ReplicaWatch("notifications", system.Databases["notifications"], "recipients", TimeSpan.FromMilliseconds(20));
+        await using var ordersKnow = await ReplicaWatch.StartAsync("orders", system.Databases["orders"], "tickets");
+        await using var paymentsKnow = await ReplicaWatch.StartAsync("payments", system.Databases["payments"], "orders");
+        await using var recipientsKnown = await ReplicaWatch.StartAsync("notifications", system.Databases["notifications"], "recipients");
         await using var bus = new TestBus(system.Nats);
         _meter = new CostMeter(system, ordersKnow, paymentsKnow, recipientsKnown);
         _bus = bus;

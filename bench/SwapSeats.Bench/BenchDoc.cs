@@ -72,7 +72,7 @@ public static class BenchDoc
 
         md.AppendLine("## Open model: purchases arriving at a fixed rate");
         md.AppendLine();
-        md.AppendLine("Each arrival is a distinct buyer: reserve, pay as soon as payments knows the order (a batched database poll, not requests),");
+        md.AppendLine("Each arrival is a distinct buyer: reserve, pay as soon as payments knows the order (a notification from a trigger the benchmark adds to its replica table, not polling),");
         md.AppendLine("done when `order.completed` is published (seen on a NATS subscription). One buyer in twenty never pays, so timers");
         md.AppendLine("fall due while the load runs. Latencies in ms (p50 / p99).");
         md.AppendLine();

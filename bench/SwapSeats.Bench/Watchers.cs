@@ -68,22 +68,39 @@ public sealed class EventWatch : IAsyncDisposable
 }
 
 /// <summary>
-/// Learns when a service's replica holds rows: one pooled connection asks for every id still awaited in one query,
-/// every few milliseconds and only while something is awaited — not a connection or a request per sample.
+/// Learns when a service's replica holds rows without asking for them over and over: a trigger the benchmark adds to the
+/// watched table (in the throwaway database of its own system) sends the new row's id with <c>pg_notify</c>, which
+/// PostgreSQL delivers once the service's transaction commits — the moment the row is there for everyone — and this
+/// watch sleeps on one pooled connection until then. A slow poll for ids still awaited backs it up (a row written
+/// before the trigger, a notification lost with a connection), so nothing is awaited for ever.
 /// </summary>
 public sealed class ReplicaWatch : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _pending = new();
+    /// <summary>Looks for every id still awaited this often, in one query; the notifications come first.</summary>
+    private static readonly TimeSpan BackupPoll = TimeSpan.FromMilliseconds(250);
+
+    private readonly ConcurrentDictionary<Guid, TaskCompletionSource> _rows = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _table;
+    private readonly string _channel;
     private long _queries;
 
-    public ReplicaWatch(string service, string connectionString, string table, TimeSpan interval)
+    private ReplicaWatch(string service, string connectionString, string table)
     {
         Service = service;
         _table = table;
-        _loop = Task.Run(() => PollAsync(connectionString, interval));
+        _channel = $"bench_watch_{table}";
+        _loop = Task.Run(() => ListenAsync(connectionString));
+    }
+
+    public static async Task<ReplicaWatch> StartAsync(string service, string connectionString, string table)
+    {
+        var watch = new ReplicaWatch(service, connectionString, table);
+        await Task.WhenAny(watch._listening.Task, watch._loop);
+        await watch._listening.Task; // rethrows why it could not start listening
+        return watch;
     }
 
     /// <summary>The service whose database is watched; the cost meter takes these queries out of its counts.</summary>
@@ -94,42 +111,72 @@ public sealed class ReplicaWatch : IAsyncDisposable
 
     public const string Marker = "/* bench watch */";
 
-    public Task Known(string id) =>
-        _pending.GetOrAdd(Guid.Parse(id), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+    public Task Known(string id) => Row(Guid.Parse(id)).Task;
 
-    /// <summary>Waits until every id is known, with one query per round.</summary>
+    /// <summary>Waits until every id is known.</summary>
     public Task AllKnown(IEnumerable<string> ids) => Task.WhenAll(ids.Select(Known));
 
-    private async Task PollAsync(string connectionString, TimeSpan interval)
+    // Kept once known, so an id awaited after its row arrived completes at once.
+    private TaskCompletionSource Row(Guid id) => _rows.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    private async Task ListenAsync(string connectionString)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var query = new NpgsqlCommand($"{Marker} SELECT id FROM {_table} WHERE id = ANY(@ids)", connection);
-        var ids = new NpgsqlParameter<Guid[]>("ids", []);
-        query.Parameters.Add(ids);
         try
         {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            connection.Notification += (_, e) =>
+            {
+                if (Guid.TryParse(e.Payload, out var id))
+                {
+                    Row(id).TrySetResult();
+                }
+            };
+            await using (var setup = new NpgsqlCommand($"""
+                {Marker} CREATE OR REPLACE FUNCTION {_channel}() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_notify('{_channel}', NEW.id::text); RETURN NULL; END $$;
+                DROP TRIGGER IF EXISTS {_channel} ON {_table};
+                CREATE TRIGGER {_channel} AFTER INSERT ON {_table} FOR EACH ROW EXECUTE FUNCTION {_channel}();
+                LISTEN {_channel};
+                """, connection))
+            {
+                await setup.ExecuteNonQueryAsync(_stop.Token);
+            }
+
+            _listening.TrySetResult();
+            await using var query = new NpgsqlCommand($"{Marker} SELECT id FROM {_table} WHERE id = ANY(@ids)", connection);
+            var ids = new NpgsqlParameter<Guid[]>("ids", []);
+            query.Parameters.Add(ids);
             while (!_stop.IsCancellationRequested)
             {
-                if (!_pending.IsEmpty)
+                // Notifications are dispatched while the connection waits; a quiet interval ends in the backup poll.
+                if (await connection.WaitAsync(BackupPoll, _stop.Token))
                 {
-                    ids.TypedValue = [.. _pending.Keys.Take(20_000)];
-                    Interlocked.Increment(ref _queries);
-                    await using var rows = await query.ExecuteReaderAsync(_stop.Token);
-                    while (await rows.ReadAsync(_stop.Token))
-                    {
-                        if (_pending.TryRemove(rows.GetGuid(0), out var known))
-                        {
-                            known.TrySetResult();
-                        }
-                    }
+                    continue;
                 }
 
-                await Task.Delay(interval, _stop.Token);
+                var awaited = _rows.Where(r => !r.Value.Task.IsCompleted).Select(r => r.Key).Take(20_000).ToArray();
+                if (awaited.Length == 0)
+                {
+                    continue;
+                }
+
+                ids.TypedValue = awaited;
+                Interlocked.Increment(ref _queries);
+                await using var rows = await query.ExecuteReaderAsync(_stop.Token);
+                while (await rows.ReadAsync(_stop.Token))
+                {
+                    Row(rows.GetGuid(0)).TrySetResult();
+                }
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
+        }
+        catch (Exception ex)
+        {
+            _listening.TrySetException(ex);
+            throw;
         }
     }
 
