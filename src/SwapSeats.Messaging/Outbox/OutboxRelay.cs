@@ -38,8 +38,16 @@ public sealed class OutboxRelay<TContext>(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Claimed and marked sent in one statement; the mark commits only after the acks, so an event that did not go
+        // out is never marked (a crash rolls the mark back; a failed publish un-marks the rest below).
+        var now = Time.GetUtcNow();
         var batch = await db.Set<OutboxMessage>()
-            .FromSql($"SELECT * FROM outbox_messages WHERE sent_at IS NULL ORDER BY id LIMIT {_options.OutboxBatchSize} FOR UPDATE SKIP LOCKED")
+            .FromSql($"""
+                UPDATE outbox_messages SET sent_at = {now}
+                WHERE id IN (SELECT id FROM outbox_messages WHERE sent_at IS NULL ORDER BY id LIMIT {_options.OutboxBatchSize}
+                             FOR UPDATE SKIP LOCKED)
+                RETURNING *
+                """)
             .AsNoTracking()
             .ToListAsync(cancellationToken);
         if (batch.Count == 0)
@@ -48,18 +56,26 @@ public sealed class OutboxRelay<TContext>(
             return false;
         }
 
+        batch.Sort((a, b) => a.Id.CompareTo(b.Id)); // RETURNING has no order of its own
         var (sent, failure) = await bus.PublishBatchAsync(
             batch.Select(m => (m.Subject, m.EventId, Encoding.UTF8.GetBytes(m.Payload), m.TraceParent)).ToList(), cancellationToken);
-        if (sent > 0)
+        if (sent == 0)
         {
-            // One statement marks the acknowledged prefix: later rows must not overtake a failed one.
-            var ids = batch.Take(sent).Select(m => m.Id).ToList();
-            var now = Time.GetUtcNow();
-            await db.Set<OutboxMessage>().Where(m => ids.Contains(m.Id))
-                .ExecuteUpdateAsync(set => set.SetProperty(m => m.SentAt, now), cancellationToken);
+            await transaction.RollbackAsync(CancellationToken.None);
+        }
+        else
+        {
+            if (sent < batch.Count)
+            {
+                // Only the acknowledged prefix stays marked: later rows must not overtake a failed one.
+                var unsent = batch.Skip(sent).Select(m => m.Id).ToList();
+                await db.Set<OutboxMessage>().Where(m => unsent.Contains(m.Id))
+                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.SentAt, (DateTimeOffset?)null), CancellationToken.None);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken);
         MessagingTelemetry.Published.Add(sent, new KeyValuePair<string, object?>("service", _options.ServiceName));
         // The backlog gauge: a short batch that all went out emptied the outbox as far as this replica can see, so the
         // count (a query per publish round on the hot path) is only needed when rows may be left behind.
