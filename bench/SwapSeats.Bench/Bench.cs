@@ -424,6 +424,8 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
         await SignUpAsync(options.PropagationSamples + 1);
         var reserved = new Samples();
         var completed = new Samples();
+        // Each path split at its first event: the relay of the service that answered, then the next service's hop.
+        var (orderRelayed, reservedAfterRelay, paymentRelayed, completedAfterRelay) = (new Samples(), new Samples(), new Samples(), new Samples());
         var seller = User();
         for (var i = 0; i < options.PropagationSamples; i++)
         {
@@ -434,17 +436,29 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
             var answered = DateTimeOffset.UtcNow;
             ordered.EnsureSuccessStatusCode();
             var order = await IdAsync(ordered);
-            reserved.Add(i, (await _events.Next("ticket.updated", ticket, "reserved") - answered).TotalMilliseconds);
+            var ticketReserved = await _events.Next("ticket.updated", ticket, "reserved");
+            var orderCreated = await _events.Next("order.created", order);
+            reserved.Add(i, (ticketReserved - answered).TotalMilliseconds);
+            orderRelayed.Add(i, (orderCreated - answered).TotalMilliseconds);
+            reservedAfterRelay.Add(i, (ticketReserved - orderCreated).TotalMilliseconds);
             await _paymentsKnow.Known(order);
             var paid = await PayAsync(buyer, order);
             answered = DateTimeOffset.UtcNow;
             paid.EnsureSuccessStatusCode();
-            completed.Add(i, (await _events.Next("order.completed", order) - answered).TotalMilliseconds);
+            var orderCompleted = await _events.Next("order.completed", order);
+            var paymentCreated = await _events.Next("payment.created", order);
+            completed.Add(i, (orderCompleted - answered).TotalMilliseconds);
+            paymentRelayed.Add(i, (paymentCreated - answered).TotalMilliseconds);
+            completedAfterRelay.Add(i, (orderCompleted - paymentCreated).TotalMilliseconds);
             await Task.Delay(20); // idle between samples: one purchase at a time
         }
 
         Report["propagation.orderToTicketReservedMs"] = reserved.Summary();
         Report["propagation.paymentToOrderCompleteMs"] = completed.Summary();
+        Report["propagation.orderCreatedPublishedMs"] = orderRelayed.Summary();
+        Report["propagation.orderCreatedToTicketReservedMs"] = reservedAfterRelay.Summary();
+        Report["propagation.paymentCreatedPublishedMs"] = paymentRelayed.Summary();
+        Report["propagation.paymentCreatedToOrderCompleteMs"] = completedAfterRelay.Summary();
         log.WriteLine($"  order→ticket reserved p50 {reserved.Percentile(50):F1} ms p99 {reserved.Percentile(99):F1} ms; payment→order complete p50 {completed.Percentile(50):F1} ms p99 {completed.Percentile(99):F1} ms");
         await CheckInvariantsAsync("propagation");
     }

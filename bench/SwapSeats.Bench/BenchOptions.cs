@@ -13,7 +13,7 @@ public sealed record BenchOptions
 
     public TimeSpan OpenStepDuration { get; init; } = TimeSpan.FromSeconds(10);
 
-    public int PropagationSamples { get; init; } = 50;
+    public int PropagationSamples { get; init; } = 200;
 
     public int ExpiringOrders { get; init; } = 50;
 

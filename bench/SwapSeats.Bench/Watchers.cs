@@ -22,7 +22,7 @@ public sealed class EventWatch : IAsyncDisposable
     {
         var watch = new EventWatch(new NatsConnection(new NatsOpts { Url = url, SubPendingChannelCapacity = 100_000 }));
         await watch._nats.ConnectAsync();
-        foreach (var subject in (string[])["ticket.updated", "order.completed", "order.cancelled"])
+        foreach (var subject in (string[])["ticket.updated", "order.created", "order.completed", "order.cancelled", "payment.created"])
         {
             var subscription = await watch._nats.SubscribeCoreAsync<byte[]>(subject, cancellationToken: watch._stop.Token);
             watch._loops.Add(Task.Run(() => watch.ReadAsync(subscription)));
@@ -32,7 +32,10 @@ public sealed class EventWatch : IAsyncDisposable
         return watch;
     }
 
-    /// <summary>Completes with the (wall-clock) time the event arrived: <c>ticket.updated</c> keyed by id and status.</summary>
+    /// <summary>
+/// Completes with the (wall-clock) time the event arrived: <c>ticket.updated</c> keyed by id and status,
+/// <c>payment.created</c> by its order's id, the rest by id.
+/// </summary>
     public Task<DateTimeOffset> Next(string subject, string id, string? status = null) =>
         _waits.GetOrAdd(Key(subject, id, status), _ => new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
@@ -48,7 +51,8 @@ public sealed class EventWatch : IAsyncDisposable
             {
                 var at = DateTimeOffset.UtcNow;
                 using var json = JsonDocument.Parse(message.Data);
-                var id = json.RootElement.GetProperty("id").GetString()!;
+                // A payment is awaited by its order (the payer knows the order before the payment's id).
+                var id = json.RootElement.GetProperty(message.Subject == "payment.created" ? "orderId" : "id").GetString()!;
                 var status = message.Subject == "ticket.updated" ? json.RootElement.GetProperty("status").GetString() : null;
                 _waits.GetOrAdd(Key(message.Subject, id, status), _ => new TaskCompletionSource<DateTimeOffset>(TaskCreationOptions.RunContinuationsAsynchronously))
                     .TrySetResult(at);
