@@ -46,7 +46,7 @@ public sealed class CostMeter(SwapSeatsSystem system, params ReplicaWatch[] watc
         await using var query = new NpgsqlCommand(
             """
             SELECT d.datname, d.xact_commit,
-                   COALESCE((SELECT sum(s.calls) FROM pg_stat_statements s WHERE s.dbid = d.datid AND s.query NOT LIKE '/* bench watch */%'), 0)::bigint
+                   COALESCE((SELECT sum(s.calls) FROM pg_stat_statements s WHERE s.dbid = d.datid AND s.query NOT LIKE '%/* bench watch */%'), 0)::bigint
             FROM pg_stat_database d WHERE d.datname IS NOT NULL
             """, connection);
         await using var rows = await query.ExecuteReaderAsync();
@@ -82,7 +82,7 @@ public sealed class CostMeter(SwapSeatsSystem system, params ReplicaWatch[] watc
             """
             SELECT d.datname, s.calls, left(regexp_replace(s.query, '\s+', ' ', 'g'), 140)
             FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-            WHERE s.query NOT LIKE '/* bench watch */%'
+            WHERE s.query NOT LIKE '%/* bench watch */%'
             ORDER BY s.calls DESC
             """, connection);
         await using var rows = await query.ExecuteReaderAsync();

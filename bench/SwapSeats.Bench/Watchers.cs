@@ -138,7 +138,7 @@ public sealed class ReplicaWatch : IAsyncDisposable
             };
             await using (var setup = new NpgsqlCommand($"""
                 {Marker} CREATE OR REPLACE FUNCTION {_channel}() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN PERFORM pg_notify('{_channel}', NEW.id::text); RETURN NULL; END $$;
+                BEGIN PERFORM {Marker} pg_notify('{_channel}', NEW.id::text); RETURN NULL; END $$;
                 DROP TRIGGER IF EXISTS {_channel} ON {_table};
                 CREATE TRIGGER {_channel} AFTER INSERT ON {_table} FOR EACH ROW EXECUTE FUNCTION {_channel}();
                 LISTEN {_channel};
