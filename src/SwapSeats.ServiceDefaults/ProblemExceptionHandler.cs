@@ -24,7 +24,7 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
                 Title = "One or more validation errors occurred.",
                 Detail = string.Join(" ", invalid.Errors.SelectMany(e => e.Value)),
             },
-            DomainException domain => new ProblemDetails { Status = domain.StatusCode, Title = domain.Message, Detail = domain.Message },
+            DomainException domain => Refusal.Details(domain.Message, domain.StatusCode),
             DbUpdateConcurrencyException => new ProblemDetails
             {
                 Status = StatusCodes.Status409Conflict,

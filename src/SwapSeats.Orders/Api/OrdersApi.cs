@@ -34,6 +34,30 @@ public static class OrdersApi
 
     private static readonly JsonSerializerOptions ResponseJson = new(JsonSerializerDefaults.Web);
 
+    private const string AlreadyReserved = "Ticket is already reserved";
+
+    /// <summary>The ticket; whether an order holds it now; whether one still counts as holding it (perhaps past its expiry).</summary>
+    private sealed record TicketLook(Ticket Ticket, bool Held, bool Holding);
+
+    /// <summary>
+    /// One read: the ticket, and whether an order holds it. In a rush, once the winner has committed, every later buyer
+    /// learns it here instead of queueing on the unique index. It only ever refuses; the index still decides between
+    /// simultaneous arrivals. Compiled once: it is all that a losing buyer costs the database, and building, funcletizing
+    /// and looking up its LINQ tree on every request cost orders more than running it.
+    /// </summary>
+    private static readonly Func<OrdersDbContext, Guid, DateTimeOffset, CancellationToken, Task<TicketLook?>> LookUpAsync =
+        EF.CompileAsyncQuery((OrdersDbContext db, Guid ticketId, DateTimeOffset now, CancellationToken _) => db.Tickets.AsNoTracking()
+            .Where(t => t.Id == ticketId)
+            .Select(t => new TicketLook(
+                t,
+                db.Orders.Any(o => o.TicketId == ticketId
+                    && (o.Status == OrderStatuses.Complete
+                        || ((o.Status == OrderStatuses.Created || o.Status == OrderStatuses.AwaitingPayment) && o.ExpiresAt > now))),
+                // Also one past its expiry that the timer has not cancelled yet: placing must lock and close it.
+                db.Orders.Any(o => o.TicketId == ticketId
+                    && (o.Status == OrderStatuses.Complete || o.Status == OrderStatuses.Created || o.Status == OrderStatuses.AwaitingPayment))))
+            .SingleOrDefault());
+
     public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/orders").WithTags("Orders").RequireAuthorization().CheckSessionBeforeBody();
@@ -48,7 +72,7 @@ public static class OrdersApi
     /// Reserves the ticket for the buyer. The unique index on holding orders is the lock: of concurrent purchases exactly
     /// one insert commits, the others fail on the index and are told the ticket is taken.
     /// </summary>
-    public static async Task<Created<OrderDto>> Create(
+    public static async Task<Results<Created<OrderDto>, ProblemHttpResult>> Create(
         OrderRequest request, HttpRequest http, ClaimsPrincipal user, OrdersDbContext db, TimeProvider time,
         IOptions<OrdersOptions> options, CancellationToken cancellationToken)
     {
@@ -61,22 +85,7 @@ public static class OrdersApi
         }
 
         var now = time.GetUtcNow();
-        // One read: the ticket, and whether an order holds it. In a rush, once the winner has committed, every later buyer
-        // learns it here instead of queueing on the unique index. It only ever refuses; the index still decides between
-        // simultaneous arrivals.
-        var found = await db.Tickets.AsNoTracking().Where(t => t.Id == ticketId)
-                        .Select(t => new
-                        {
-                            Ticket = t,
-                            Held = db.Orders.Any(o => o.TicketId == ticketId
-                                && (o.Status == OrderStatuses.Complete
-                                    || ((o.Status == OrderStatuses.Created || o.Status == OrderStatuses.AwaitingPayment) && o.ExpiresAt > now))),
-                            // Also one past its expiry that the timer has not cancelled yet: placing must lock and close it.
-                            Holding = db.Orders.Any(o => o.TicketId == ticketId
-                                && (o.Status == OrderStatuses.Complete || o.Status == OrderStatuses.Created || o.Status == OrderStatuses.AwaitingPayment)),
-                        })
-                        .SingleOrDefaultAsync(cancellationToken)
-                    ?? throw new NotFoundException("Ticket");
+        var found = await LookUpAsync(db, ticketId, now, cancellationToken) ?? throw new NotFoundException("Ticket");
         var order = Order.Place(buyerId, found.Ticket, now, options.Value.ReservationWindow);
         var response = OrderDto.From(order);
         if (found.Held)
@@ -87,7 +96,7 @@ public static class OrdersApi
                 return retried;
             }
 
-            throw new DomainException("Ticket is already reserved");
+            return Refusal.Of(AlreadyReserved); // answered, not thrown: in a rush this is every buyer but one
         }
 
         var record = idempotencyKey is null
@@ -101,7 +110,7 @@ public static class OrdersApi
                 return winner;
             }
 
-            throw new DomainException("Ticket is already reserved");
+            return Refusal.Of(AlreadyReserved);
         }
 
         return Created(response);
