@@ -63,9 +63,10 @@ public sealed class OrderCompletedHandler(PaymentsDbContext db) : IEventHandler<
     {
         // The common case in one statement: the next version of an order the replica has. The update locks the row as
         // the read below does, so a payment in flight is waited for either way.
-        if (await Versioned.TryInOneStatementAsync<Order>(db, @event.Id, () => db.Orders
-                .Where(o => o.Id == @event.Id && o.Version == @event.Version - 1)
-                .ExecuteUpdateAsync(set => set.SetProperty(o => o.Status, OrderStatuses.Complete).SetProperty(o => o.Version, @event.Version), cancellationToken)))
+        if (await Versioned.TryInOneStatementAsync<Order>(db, @event.Id, () => db.Database.ExecuteSqlAsync($"""
+                UPDATE orders SET status = {OrderStatuses.Complete}, version = {@event.Version}
+                WHERE id = {@event.Id} AND version = {@event.Version - 1}
+                """, cancellationToken)))
         {
             return HandleResult.Applied;
         }

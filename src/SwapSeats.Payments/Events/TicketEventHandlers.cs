@@ -62,18 +62,16 @@ public sealed class TicketUpdatedHandler(PaymentsDbContext db, IOptions<Payments
     }
 
     /// <summary>What <see cref="Listing.Update"/> does, as one statement, only where the listing is at the previous version.</summary>
-    private Task<int> UpdateNextAsync(TicketUpdated @event, CancellationToken cancellationToken)
-    {
-        var startsAt = @event.Event?.StartsAt;
-        return db.Listings.Where(l => l.Id == @event.Id && l.Version == @event.Version - 1).ExecuteUpdateAsync(set =>
-        {
-            set.SetProperty(l => l.HasFile, @event.HasFile).SetProperty(l => l.Version, @event.Version);
-            if (startsAt is not null)
-            {
-                set.SetProperty(l => l.EventStartsAt, startsAt);
-            }
-        }, cancellationToken);
-    }
+    /// <remarks>SQL, not ExecuteUpdate: its setters' expression tree, rebuilt and hashed per event, cost more than the statement.</remarks>
+    private Task<int> UpdateNextAsync(TicketUpdated @event, CancellationToken cancellationToken) => @event.Event is { } e
+        ? db.Database.ExecuteSqlAsync($"""
+            UPDATE listings SET has_file = {@event.HasFile}, version = {@event.Version}, event_starts_at = {e.StartsAt.ToUniversalTime()}
+            WHERE id = {@event.Id} AND version = {@event.Version - 1}
+            """, cancellationToken)
+        : db.Database.ExecuteSqlAsync($"""
+            UPDATE listings SET has_file = {@event.HasFile}, version = {@event.Version}
+            WHERE id = {@event.Id} AND version = {@event.Version - 1}
+            """, cancellationToken);
 }
 
 internal static class ListingChange
