@@ -364,14 +364,21 @@ internal sealed partial class JetStreamConsumer<TContext> : Worker where TContex
         var consumers = keys.Select(k => k.Consumer).ToArray();
         var eventIds = keys.Select(k => k.EventId).ToArray();
         var now = _time.GetUtcNow();
-        var fresh = (await db.Database.SqlQuery<InboxKey>($"""
-                INSERT INTO inbox_messages (consumer, event_id, processed_at)
-                SELECT k.consumer, k.event_id, {now} FROM unnest({consumers}, {eventIds}) AS k(consumer, event_id)
-                ON CONFLICT DO NOTHING
-                RETURNING consumer AS "Consumer", event_id AS "EventId"
-                """).ToListAsync(cancellationToken))
-            .Select(k => (k.Consumer, k.EventId))
-            .ToHashSet();
+        var fresh = new HashSet<(string, Guid)>();
+        await using (var record = PlainSql.Command(db, """
+                         INSERT INTO inbox_messages (consumer, event_id, processed_at)
+                         SELECT k.consumer, k.event_id, $1 FROM unnest($2::text[], $3::uuid[]) AS k(consumer, event_id)
+                         ON CONFLICT DO NOTHING
+                         RETURNING consumer, event_id
+                         """, now.ToUniversalTime(), consumers, eventIds))
+        await using (var rows = await record.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await rows.ReadAsync(cancellationToken))
+            {
+                fresh.Add((rows.GetString(0), rows.GetGuid(1)));
+            }
+        }
+
         var early = new HashSet<(string, Guid)>();
 
         foreach (var item in items)
@@ -415,8 +422,6 @@ internal sealed partial class JetStreamConsumer<TContext> : Worker where TContex
 
         await transaction.CommitAsync(cancellationToken);
     }
-
-    private sealed record InboxKey(string Consumer, Guid EventId);
 
     /// <summary>Acks what was applied or ignored, sends back what came too early.</summary>
     private async Task SettleAsync(Item item, CancellationToken cancellationToken)

@@ -41,15 +41,20 @@ public sealed class OutboxRelay<TContext>(
         // Claimed and marked sent in one statement; the mark commits only after the acks, so an event that did not go
         // out is never marked (a crash rolls the mark back; a failed publish un-marks the rest below).
         var now = Time.GetUtcNow();
-        var batch = await db.Set<OutboxMessage>()
-            .FromSql($"""
-                UPDATE outbox_messages SET sent_at = {now}
-                WHERE id IN (SELECT id FROM outbox_messages WHERE sent_at IS NULL ORDER BY id LIMIT {_options.OutboxBatchSize}
-                             FOR UPDATE SKIP LOCKED)
-                RETURNING *
-                """)
-            .AsNoTracking()
-            .ToListAsync(cancellationToken);
+        var batch = new List<Claimed>(_options.OutboxBatchSize);
+        await using (var claim = PlainSql.Command(db, """
+                         UPDATE outbox_messages SET sent_at = $1
+                         WHERE id IN (SELECT id FROM outbox_messages WHERE sent_at IS NULL ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+                         RETURNING id, event_id, subject, payload, trace_parent
+                         """, now.ToUniversalTime(), _options.OutboxBatchSize))
+        await using (var rows = await claim.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await rows.ReadAsync(cancellationToken))
+            {
+                batch.Add(new Claimed(rows.GetInt64(0), rows.GetGuid(1), rows.GetString(2), rows.GetString(3), rows.IsDBNull(4) ? null : rows.GetString(4)));
+            }
+        }
+
         if (batch.Count == 0)
         {
             MessagingTelemetry.SetOutboxPending(_options.ServiceName, 0);
@@ -91,4 +96,5 @@ public sealed class OutboxRelay<TContext>(
         return batch.Count == _options.OutboxBatchSize;
     }
 
+    private sealed record Claimed(long Id, Guid EventId, string Subject, string Payload, string? TraceParent);
 }
