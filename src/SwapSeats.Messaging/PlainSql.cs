@@ -10,7 +10,7 @@ namespace SwapSeats.Messaging;
 /// text in a LINQ query that is funcletized and looked up in the query cache on every call, which cost more CPU than
 /// the statement. Parameters are positional (<c>$1</c>, <c>$2</c>, ...).
 /// </summary>
-internal static class PlainSql
+public static class PlainSql
 {
     public static NpgsqlCommand Command(DbContext db, string sql, params object[] parameters)
     {

@@ -9,6 +9,13 @@ public sealed class ExpirationDbContext(DbContextOptions<ExpirationDbContext> op
 {
     public DbSet<ReservationTimer> Timers => Set<ReservationTimer>();
 
+    /// <summary>
+    /// Whether the order has a timer (or a tombstone), compiled once: a LINQ query (or Find) is otherwise rebuilt,
+    /// funcletized and looked up in the query cache on every new order.
+    /// </summary>
+    public static readonly Func<ExpirationDbContext, Guid, CancellationToken, Task<bool>> HasTimerAsync =
+        EF.CompileAsyncQuery((ExpirationDbContext db, Guid orderId, CancellationToken _) => db.Timers.Any(t => t.OrderId == orderId));
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<ReservationTimer>(timer =>

@@ -11,7 +11,7 @@ public sealed class OrderCreatedHandler(ExpirationDbContext db, TimeProvider tim
 {
     public async Task<HandleResult> HandleAsync(OrderCreated @event, CancellationToken cancellationToken)
     {
-        if (await db.Timers.FindAsync([@event.Id], cancellationToken) is not null)
+        if (await ExpirationDbContext.HasTimerAsync(db, @event.Id, cancellationToken))
         {
             return HandleResult.Ignored;
         }

@@ -49,7 +49,7 @@ public sealed class Mailbox(NotificationsDbContext db, EmailTemplates templates,
         {
             await LockRecipientAsync(db, recipientId, cancellationToken);
             // Null when the recipient's user.created has not arrived yet: the email waits for it.
-            to = await db.Recipients.Where(r => r.Id == recipientId).Select(r => r.Email).SingleOrDefaultAsync(cancellationToken);
+            to = await NotificationsDbContext.AddressAsync(db, recipientId, cancellationToken);
             if (to is not null)
             {
                 addresses.Remember(recipientId, to);
@@ -194,10 +194,8 @@ public sealed class OrderCreatedHandler(NotificationsDbContext db, Mailbox mail)
     public async Task<HandleResult> HandleAsync(OrderCreated @event, CancellationToken cancellationToken)
     {
         // The ticket and whether the order is known already, in one statement in the common case (the ticket is here).
-        var found = await db.Tickets.Where(t => t.Id == @event.Ticket.Id)
-            .Select(t => new { Ticket = t, Known = db.Orders.Any(o => o.Id == @event.Id) })
-            .SingleOrDefaultAsync(cancellationToken);
-        if (found?.Known ?? await db.Orders.AnyAsync(o => o.Id == @event.Id, cancellationToken))
+        var found = await NotificationsDbContext.TicketAndOrderAsync(db, @event.Ticket.Id, @event.Id, cancellationToken);
+        if (found?.OrderKnown ?? await db.Orders.AnyAsync(o => o.Id == @event.Id, cancellationToken))
         {
             return HandleResult.Ignored;
         }
@@ -244,12 +242,12 @@ public sealed class PaymentCreatedHandler(NotificationsDbContext db, Mailbox mai
     public async Task<HandleResult> HandleAsync(PaymentCreated @event, CancellationToken cancellationToken)
     {
         // payment.> and order.> are separate consumers: the order may still be on its way.
-        if (await db.Orders.FindAsync([@event.OrderId], cancellationToken) is not { } order)
+        if (await NotificationsDbContext.OrderAsync(db, @event.OrderId, cancellationToken) is not { } order)
         {
             return mail.IsHistory(@event) ? HandleResult.Ignored : HandleResult.RetryLater;
         }
 
-        var ticket = await db.Tickets.FindAsync([order.TicketId], cancellationToken);
+        var ticket = await NotificationsDbContext.TicketAsync(db, order.TicketId, cancellationToken);
         if (ticket is null && mail.MayWaitForDetail(@event))
         {
             return HandleResult.RetryLater;

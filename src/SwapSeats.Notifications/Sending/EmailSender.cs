@@ -252,13 +252,20 @@ public sealed partial class EmailSender(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
         // One statement: the next due email (to sleep until) and how many wait (the queue an operator watches).
-        var queue = await db.Database.SqlQuery<Queue>(
-                $"SELECT count(*) AS \"Count\", min(due_at) AS \"Next\" FROM emails WHERE due_at IS NOT NULL AND to_address IS NOT NULL")
-            .SingleAsync(cancellationToken);
-        return MessagingTelemetry.SleepUntilDue("emails", queue.Next, Time.GetUtcNow(), MaxSleep, queue.Count);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var query = PlainSql.Command(db, "SELECT count(*), min(due_at) FROM emails WHERE due_at IS NOT NULL AND to_address IS NOT NULL");
+            await using var row = await query.ExecuteReaderAsync(cancellationToken);
+            await row.ReadAsync(cancellationToken);
+            DateTimeOffset? next = row.IsDBNull(1) ? null : row.GetFieldValue<DateTimeOffset>(1);
+            return MessagingTelemetry.SleepUntilDue("emails", next, Time.GetUtcNow(), MaxSleep, row.GetInt64(0));
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
-
-    private sealed record Queue(long Count, DateTimeOffset? Next);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SMTP server {Host}:{Port} unreachable; {Count} emails wait")]
     private static partial void LogUnreachable(ILogger logger, Exception exception, string host, int port, int count);

@@ -74,7 +74,7 @@ public static class PaymentsApi
                     var payment = Payment.Succeeded(order, amount, currency, result.Reference, now);
                     db.Payments.Add(payment);
                     // The seller's share, held in escrow from this moment, in the same transaction as the payment.
-                    var listing = order.TicketId is { } ticketId ? await db.Listings.FindAsync([ticketId], cancellationToken) : null;
+                    var listing = order.TicketId is { } ticketId ? await PaymentsDbContext.ListingAsync(db, ticketId, cancellationToken) : null;
                     var payout = Payout.For(payment, order, options.Value.SellerFeeRate, listing, options.Value.PayoutDelay, now);
                     db.Payouts.Add(payout);
                     db.Publish(new PaymentCreated(payment.Id, orderId, amount, currency)
@@ -113,7 +113,7 @@ public static class PaymentsApi
             throw new NotFoundException("Order");
         }
 
-        var earlier = await db.Payments.Where(p => p.OrderId == orderId).Select(p => p.Status).ToListAsync(cancellationToken);
+        var earlier = await PaymentsDbContext.PaymentStatuses(db, orderId).ToListAsync(cancellationToken);
         if (order.Status == OrderStatuses.Cancelled || earlier.Contains(PaymentStatuses.Declined))
         {
             // A decline cancels the order; until orders says so, the replica may still read "created".

@@ -10,8 +10,7 @@ public sealed class OrderCreatedHandler(PaymentsDbContext db) : IEventHandler<Or
 {
     public async Task<HandleResult> HandleAsync(OrderCreated @event, CancellationToken cancellationToken)
     {
-        var current = await db.Orders.FindAsync([@event.Id], cancellationToken);
-        var result = Versioned.Check(current?.Version, @event.Version);
+        var result = Versioned.Check(await PaymentsDbContext.OrderVersionAsync(db, @event.Id, cancellationToken), @event.Version);
         if (result == HandleResult.Applied)
         {
             db.Orders.Add(Order.Replicate(@event));

@@ -12,12 +12,12 @@ public sealed class OrderCreatedHandler(TicketsDbContext db) : IEventHandler<Ord
 {
     public async Task<HandleResult> HandleAsync(OrderCreated @event, CancellationToken cancellationToken)
     {
-        // order.created and order.cancelled travel on separate consumers, so a quick cancel can overtake its order; on
-        // replicas the two can even be handled at the same moment. The ticket's row lock orders them: a cancellation
-        // that got there first has committed its tombstone by the time this reads it.
+        // order.cancelled can still be applied first: order.created may have been sent back to wait, and replicas can
+        // handle the two at the same moment. The ticket's row lock orders them: a cancellation that got there first has
+        // committed its tombstone by the time this reads it.
         // (The tombstone is looked for in a statement of its own, after the lock: one statement reads as of its start.)
         var ticket = await TicketChange.LockedAsync(db, @event.Ticket.Id, cancellationToken);
-        if (await db.CancelledOrders.AnyAsync(o => o.OrderId == @event.Id, cancellationToken))
+        if (await TicketsDbContext.OrderCancelledAsync(db, @event.Id, cancellationToken))
         {
             return HandleResult.Ignored;
         }
@@ -35,7 +35,7 @@ public sealed class OrderCancelledHandler(TicketsDbContext db, TimeProvider time
     public async Task<HandleResult> HandleAsync(OrderCancelled @event, CancellationToken cancellationToken)
     {
         var ticket = await TicketChange.LockedAsync(db, @event.Ticket.Id, cancellationToken);
-        if (!await db.CancelledOrders.AnyAsync(o => o.OrderId == @event.Id, cancellationToken))
+        if (!await TicketsDbContext.OrderCancelledAsync(db, @event.Id, cancellationToken))
         {
             db.CancelledOrders.Add(new CancelledOrder(@event.Id, @event.Ticket.Id, time.GetUtcNow()));
         }
@@ -49,7 +49,7 @@ public sealed class OrderCancelledHandler(TicketsDbContext db, TimeProvider time
 public sealed class OrderCompletedHandler(TicketsDbContext db, TimeProvider time) : IEventHandler<OrderCompleted>
 {
     public async Task<HandleResult> HandleAsync(OrderCompleted @event, CancellationToken cancellationToken) =>
-        TicketChange.Apply(db, await db.Tickets.Include(t => t.Event).SingleOrDefaultAsync(t => t.Id == @event.Ticket.Id, cancellationToken),
+        TicketChange.Apply(db, await TicketsDbContext.TicketWithEventAsync(db, @event.Ticket.Id, cancellationToken),
             ticket => ticket.MarkSold(@event.Id, @event.UserId, time.GetUtcNow()));
 }
 
