@@ -12,13 +12,13 @@ namespace SwapSeats.Messaging;
 /// </summary>
 public static class PlainSql
 {
-    public static NpgsqlCommand Command(DbContext db, string sql, params object[] parameters)
+    public static NpgsqlCommand Command(DbContext db, string sql, params object?[] parameters)
     {
         var command = new NpgsqlCommand(sql, (NpgsqlConnection)db.Database.GetDbConnection(),
             (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
         foreach (var parameter in parameters)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter ?? DBNull.Value });
         }
 
         return command;

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using SwapSeats.Messaging.Consumers;
 using Microsoft.Extensions.DependencyInjection;
 using SwapSeats.Notifications.Events;
@@ -152,6 +153,16 @@ public sealed class NotificationTests(NotificationsApp app) : IClassFixture<Noti
         {
             Assert.EndsWith("@swapseats", m.MessageId);
             Assert.Equal("no-reply@swapseats.local", m.From.Mailboxes.Single().Address);
+        });
+        // Each sent email's row says so and waits for nothing (a row left due would be sent again when its lease ends).
+        var rows = await app.WithDbAsync(db => db.Emails.AsNoTracking()
+            .Where(e => e.RecipientId == p.Buyer || e.RecipientId == p.Seller).ToListAsync());
+        Assert.Equal(11, rows.Count);
+        Assert.All(rows, e =>
+        {
+            Assert.NotNull(e.SentAt);
+            Assert.Null(e.DueAt);
+            Assert.Equal(1, e.Attempts);
         });
     }
 }

@@ -119,7 +119,7 @@ public sealed partial class EmailSender(
                 email.Sent(now);
                 // Marked at once, even while the service stops: a lost mark is the only way an email goes out twice
                 // (the Message-ID then says it is the same one).
-                await db.SaveChangesAsync(CancellationToken.None);
+                await MarkSentAsync(db, email);
             }
             catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or IOException or MailKit.ServiceNotConnectedException)
             {
@@ -245,6 +245,26 @@ public sealed partial class EmailSender(
         message.To.Add(MailboxAddress.Parse(email.To!));
         message.Date = email.CreatedAt;
         return message;
+    }
+
+    /// <summary>
+    /// Writes what <see cref="Email.Sent"/> changed, in one plain statement: a SaveChanges per email (change detection,
+    /// command building) cost the sender more than the email.
+    /// </summary>
+    private static async Task MarkSentAsync(NotificationsDbContext db, Email email)
+    {
+        await db.Database.OpenConnectionAsync(CancellationToken.None);
+        try
+        {
+            await using var mark = PlainSql.Command(db, "UPDATE emails SET attempts = $1, sent_at = $2, due_at = $3, last_error = $4 WHERE id = $5",
+                email.Attempts, email.SentAt?.ToUniversalTime(), email.DueAt?.ToUniversalTime(), email.LastError, email.Id);
+            await mark.ExecuteNonQueryAsync(CancellationToken.None);
+            db.Entry(email).State = EntityState.Unchanged; // what the row holds now: the batch's last SaveChanges skips it
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     private async Task<TimeSpan> TimeUntilNextDueAsync(CancellationToken cancellationToken)
