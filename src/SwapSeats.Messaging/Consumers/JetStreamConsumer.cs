@@ -364,20 +364,13 @@ internal sealed partial class JetStreamConsumer<TContext> : Worker where TContex
         var consumers = keys.Select(k => k.Consumer).ToArray();
         var eventIds = keys.Select(k => k.EventId).ToArray();
         var now = _time.GetUtcNow();
-        var fresh = new HashSet<(string, Guid)>();
-        await using (var record = PlainSql.Command(db, """
-                         INSERT INTO inbox_messages (consumer, event_id, processed_at)
-                         SELECT k.consumer, k.event_id, $1 FROM unnest($2::text[], $3::uuid[]) AS k(consumer, event_id)
-                         ON CONFLICT DO NOTHING
-                         RETURNING consumer, event_id
-                         """, now.ToUniversalTime(), consumers, eventIds))
-        await using (var rows = await record.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await rows.ReadAsync(cancellationToken))
-            {
-                fresh.Add((rows.GetString(0), rows.GetGuid(1)));
-            }
-        }
+        var fresh = (await PlainSql.ReadAsync(db, """
+                INSERT INTO inbox_messages (consumer, event_id, processed_at)
+                SELECT k.consumer, k.event_id, $1 FROM unnest($2::text[], $3::uuid[]) AS k(consumer, event_id)
+                ON CONFLICT DO NOTHING
+                RETURNING consumer, event_id
+                """, row => (row.GetString(0), row.GetGuid(1)), cancellationToken, now, consumers, eventIds))
+            .ToHashSet();
 
         var early = new HashSet<(string, Guid)>();
 

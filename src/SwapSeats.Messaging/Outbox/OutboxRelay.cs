@@ -41,20 +41,12 @@ public sealed class OutboxRelay<TContext>(
         // Claimed and marked sent in one statement; the mark commits only after the acks, so an event that did not go
         // out is never marked (a crash rolls the mark back; a failed publish un-marks the rest below).
         var now = Time.GetUtcNow();
-        var batch = new List<Claimed>(_options.OutboxBatchSize);
-        await using (var claim = PlainSql.Command(db, """
-                         UPDATE outbox_messages SET sent_at = $1
-                         WHERE id IN (SELECT id FROM outbox_messages WHERE sent_at IS NULL ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-                         RETURNING id, event_id, subject, payload, trace_parent
-                         """, now.ToUniversalTime(), _options.OutboxBatchSize))
-        await using (var rows = await claim.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await rows.ReadAsync(cancellationToken))
-            {
-                batch.Add(new Claimed(rows.GetInt64(0), rows.GetGuid(1), rows.GetString(2), rows.GetString(3), rows.IsDBNull(4) ? null : rows.GetString(4)));
-            }
-        }
-
+        var batch = await PlainSql.ReadAsync(db, """
+                UPDATE outbox_messages SET sent_at = $1
+                WHERE id IN (SELECT id FROM outbox_messages WHERE sent_at IS NULL ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+                RETURNING id, event_id, subject, payload, trace_parent
+                """, row => new Claimed(row.GetInt64(0), row.GetGuid(1), row.GetString(2), row.GetString(3), row.IsDBNull(4) ? null : row.GetString(4)),
+            cancellationToken, now, _options.OutboxBatchSize);
         if (batch.Count == 0)
         {
             MessagingTelemetry.SetOutboxPending(_options.ServiceName, 0);
@@ -73,9 +65,8 @@ public sealed class OutboxRelay<TContext>(
             if (sent < batch.Count)
             {
                 // Only the acknowledged prefix stays marked: later rows must not overtake a failed one.
-                var unsent = batch.Skip(sent).Select(m => m.Id).ToList();
-                await db.Set<OutboxMessage>().Where(m => unsent.Contains(m.Id))
-                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.SentAt, (DateTimeOffset?)null), CancellationToken.None);
+                await PlainSql.ExecuteAsync(db, "UPDATE outbox_messages SET sent_at = NULL WHERE id = ANY($1)", CancellationToken.None,
+                    batch.Skip(sent).Select(m => m.Id).ToArray());
             }
 
             await transaction.CommitAsync(cancellationToken);

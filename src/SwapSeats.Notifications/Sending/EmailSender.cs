@@ -253,18 +253,9 @@ public sealed partial class EmailSender(
     /// </summary>
     private static async Task MarkSentAsync(NotificationsDbContext db, Email email)
     {
-        await db.Database.OpenConnectionAsync(CancellationToken.None);
-        try
-        {
-            await using var mark = PlainSql.Command(db, "UPDATE emails SET attempts = $1, sent_at = $2, due_at = $3, last_error = $4 WHERE id = $5",
-                email.Attempts, email.SentAt?.ToUniversalTime(), email.DueAt?.ToUniversalTime(), email.LastError, email.Id);
-            await mark.ExecuteNonQueryAsync(CancellationToken.None);
-            db.Entry(email).State = EntityState.Unchanged; // what the row holds now: the batch's last SaveChanges skips it
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        await PlainSql.ExecuteAsync(db, "UPDATE emails SET attempts = $1, sent_at = $2, due_at = $3, last_error = $4 WHERE id = $5",
+            CancellationToken.None, email.Attempts, email.SentAt, email.DueAt, email.LastError, email.Id);
+        db.Entry(email).State = EntityState.Unchanged; // what the row holds now: the batch's last SaveChanges skips it
     }
 
     private async Task<TimeSpan> TimeUntilNextDueAsync(CancellationToken cancellationToken)
@@ -272,19 +263,9 @@ public sealed partial class EmailSender(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
         // One statement: the next due email (to sleep until) and how many wait (the queue an operator watches).
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            await using var query = PlainSql.Command(db, "SELECT count(*), min(due_at) FROM emails WHERE due_at IS NOT NULL AND to_address IS NOT NULL");
-            await using var row = await query.ExecuteReaderAsync(cancellationToken);
-            await row.ReadAsync(cancellationToken);
-            DateTimeOffset? next = row.IsDBNull(1) ? null : row.GetFieldValue<DateTimeOffset>(1);
-            return MessagingTelemetry.SleepUntilDue("emails", next, Time.GetUtcNow(), MaxSleep, row.GetInt64(0));
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        var queue = (await PlainSql.ReadAsync(db, "SELECT count(*), min(due_at) FROM emails WHERE due_at IS NOT NULL AND to_address IS NOT NULL",
+            row => (Count: row.GetInt64(0), Next: row.IsDBNull(1) ? (DateTimeOffset?)null : row.GetFieldValue<DateTimeOffset>(1)), cancellationToken)).Single();
+        return MessagingTelemetry.SleepUntilDue("emails", queue.Next, Time.GetUtcNow(), MaxSleep, queue.Count);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SMTP server {Host}:{Port} unreachable; {Count} emails wait")]
