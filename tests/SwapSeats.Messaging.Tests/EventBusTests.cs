@@ -181,6 +181,32 @@ public sealed class EventBusTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_publish_refused_in_the_middle_of_a_batch_leaves_it_and_every_later_row_unsent()
+    {
+        // Three rows committed together; the stream refuses the middle one (a subject no stream takes), the last one is
+        // acknowledged. Only the first may count as sent: the last must not overtake the one that failed.
+        await using var publisher = await MessagingHost.StartAsync("tickets", await MessagingHost.CreateDatabaseAsync(), _nats,
+            settings: new() { ["Messaging:OutboxPollInterval"] = "00:01:00" });
+        var (first, refused, last) = (NewTicket("first"), Guid.CreateVersion7(), NewTicket("last"));
+        await publisher.WithDbAsync(db => db.Database.ExecuteSqlAsync($"""
+            INSERT INTO outbox_messages (event_id, subject, payload, created_at)
+            VALUES ({first.EventId}, {Subjects.TicketCreated}, {Encoding.UTF8.GetString(EventJson.Serialize(first))}, now()),
+                   ({refused}, 'nowhere.refused', {"{}"}, now()),
+                   ({last.EventId}, {Subjects.TicketCreated}, {Encoding.UTF8.GetString(EventJson.Serialize(last))}, now())
+            """));
+        await CommitWithEventAsync(publisher, NewTicket("wake the relay"));
+
+        var rows = await Eventually.Until(
+            () => publisher.WithDbAsync(db => db.Set<OutboxMessage>().AsNoTracking().OrderBy(m => m.Id).ToListAsync()),
+            r => r[0].SentAt is not null, TimeSpan.FromSeconds(30), "the first row to be sent");
+        await Task.Delay(TimeSpan.FromSeconds(1)); // the relay retries the refused row meanwhile, and must keep failing
+        rows = await publisher.WithDbAsync(db => db.Set<OutboxMessage>().AsNoTracking().OrderBy(m => m.Id).ToListAsync());
+        Assert.Equal([first.EventId, refused, last.EventId], rows.Take(3).Select(m => m.EventId));
+        Assert.NotNull(rows[0].SentAt);
+        Assert.All(rows.Skip(1), m => Assert.Null(m.SentAt));
+    }
+
+    [Fact]
     public async Task A_relay_that_died_between_commit_and_publish_sends_on_restart_and_a_re_publish_is_dropped_as_a_duplicate()
     {
         var publisherDb = await MessagingHost.CreateDatabaseAsync();
