@@ -57,6 +57,30 @@ public sealed class BuyAndSellTests(BrowserSystem system)
     }
 
     [Fact]
+    public async Task A_second_buyer_on_a_page_loaded_before_the_first_bought_is_told_the_ticket_is_reserved()
+    {
+        var title = $"Rush seat {Guid.NewGuid():N}"[..20];
+        var seller = await system.NewPersonAsync();
+        await SignUpAsync(seller, "seller");
+        var ticketUrl = await ListAsync(seller, title, "25.00");
+
+        var late = await system.NewPersonAsync();
+        await SignUpAsync(late, "late");
+        await late.GotoAsync(ticketUrl); // still available when this page was loaded
+        await Expect(late.GetByTestId("ticket-status")).ToHaveAttributeAsync("data-status", "available");
+
+        var first = await system.NewPersonAsync();
+        await SignUpAsync(first, "first");
+        await FindAndPurchaseAsync(first, title, "rush-first");
+
+        await late.GetByRole(AriaRole.Button, new() { Name = "Purchase" }).ClickAsync();
+        await Expect(late.GetByRole(AriaRole.Alert)).ToContainTextAsync("Ticket is already reserved");
+        await Expect(late.GetByTestId("ticket-status")).ToHaveAttributeAsync("data-status", "reserved");
+        await Expect(late.GetByRole(AriaRole.Button, new() { Name = "Purchase" })).ToHaveCountAsync(0);
+        await BrowserSystem.ScreenshotAsync(late, "rush-2-refused");
+    }
+
+    [Fact]
     public async Task A_seller_lists_a_ticket_and_a_buyer_finds_reserves_and_pays_for_it()
     {
         var title = $"Opera night {Guid.NewGuid():N}"[..22];
