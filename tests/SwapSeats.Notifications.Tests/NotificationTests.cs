@@ -222,6 +222,20 @@ public sealed class NotificationDelayTests(NotificationsApp app) : IClassFixture
         Assert.Single(mail);
         Assert.Equal($"{waiting[0].Id:N}@swapseats", mail[0].MessageId);
     }
+
+    /// <summary>The address is kept in memory as user.created is applied: the user's first email needs no lock nor lookup.</summary>
+    [Fact]
+    public async Task A_new_users_address_is_remembered_from_user_created_before_any_email()
+    {
+        var user = Guid.CreateVersion7();
+        var address = $"new-{Guid.NewGuid():N}@example.com";
+        var addresses = app.Factory.Services.GetRequiredService<KnownAddresses>();
+        Assert.Null(addresses.Find(user));
+
+        await app.Bus.PublishAsync(new UserCreated(user, address));
+        await Eventually.Until(() => app.WithDbAsync(db => db.Recipients.AnyAsync(r => r.Id == user)), known => known);
+        Assert.Equal(address, addresses.Find(user));
+    }
 }
 
 /// <summary>What must never become an email: history replayed from the stream, and an address SMTP cannot take.</summary>

@@ -89,10 +89,13 @@ public sealed class KnownAddresses
 }
 
 /// <summary>A new address; emails that waited for it are due now.</summary>
-public sealed class UserCreatedHandler(NotificationsDbContext db, TimeProvider time) : IEventHandler<UserCreated>
+public sealed class UserCreatedHandler(NotificationsDbContext db, KnownAddresses addresses, TimeProvider time) : IEventHandler<UserCreated>
 {
     public async Task<HandleResult> HandleAsync(UserCreated @event, CancellationToken cancellationToken)
     {
+        // Remembered at once, before this commits: the address is true whatever becomes of this transaction, and the
+        // user's first email (usually moments away: a sign-up, then a purchase) then needs neither the lock nor the lookup.
+        addresses.Remember(@event.Id, @event.Email);
         await Mailbox.LockRecipientAsync(db, @event.Id, cancellationToken);
         if (await db.Recipients.AnyAsync(r => r.Id == @event.Id, cancellationToken))
         {
