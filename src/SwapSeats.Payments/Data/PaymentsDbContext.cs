@@ -26,18 +26,13 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
     public static readonly Func<PaymentsDbContext, Guid, CancellationToken, Task<int?>> OrderVersionAsync =
         EF.CompileAsyncQuery((PaymentsDbContext db, Guid id, CancellationToken _) => db.Orders.Where(o => o.Id == id).Select(o => (int?)o.Version).SingleOrDefault());
 
-    /// <summary>
-    /// What a payment checks and needs once it holds the order's lock (<see cref="LockOrderAsync"/>): the statuses of the
-    /// order's payments so far and its listing (seller, event start, file), in one round trip. A statement of its own
-    /// after the lock, not part of the locking one: under READ COMMITTED a statement that waited for the lock still
-    /// reads the other tables as they were when it started, so it would miss the payment whose commit it waited for.
-    /// </summary>
-    public static readonly Func<PaymentsDbContext, Guid, CancellationToken, Task<PaymentContext?>> PaymentContextAsync =
-        EF.CompileAsyncQuery((PaymentsDbContext db, Guid orderId, CancellationToken _) => db.Orders.AsNoTracking().Where(o => o.Id == orderId)
-            .Select(o => new PaymentContext(
-                db.Payments.Where(p => p.OrderId == orderId).Select(p => p.Status).ToList(),
-                db.Listings.AsNoTracking().FirstOrDefault(l => l.Id == o.TicketId)))
-            .SingleOrDefault());
+    /// <summary>The statuses of the order's payments so far.</summary>
+    public static readonly Func<PaymentsDbContext, Guid, IAsyncEnumerable<string>> PaymentStatuses =
+        EF.CompileAsyncQuery((PaymentsDbContext db, Guid orderId) => db.Payments.Where(p => p.OrderId == orderId).Select(p => p.Status));
+
+    /// <summary>The listing's replica row (seller, event start, file).</summary>
+    public static readonly Func<PaymentsDbContext, Guid, CancellationToken, Task<Listing?>> ListingAsync =
+        EF.CompileAsyncQuery((PaymentsDbContext db, Guid id, CancellationToken _) => db.Listings.AsNoTracking().SingleOrDefault(l => l.Id == id));
 
     /// <summary>The order's replica row, locked until the transaction ends: payments in flight and order events queue on it.</summary>
     public async Task<Order?> LockOrderAsync(Guid orderId, CancellationToken cancellationToken) =>
@@ -162,6 +157,3 @@ internal sealed class PaymentsDbContextDesignFactory : IDesignTimeDbContextFacto
     public PaymentsDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<PaymentsDbContext>().UseNpgsql("Host=localhost;Database=payments").Options);
 }
-
-/// <summary>An order's payments so far (their statuses) and its listing (null: not known here).</summary>
-public sealed record PaymentContext(List<string> PaymentStatuses, Listing? Listing);
