@@ -18,19 +18,21 @@ public sealed class NotificationsDbContext(DbContextOptions<NotificationsDbConte
     // The reads each purchase makes, compiled once: a LINQ query is otherwise rebuilt, funcletized and looked up in the
     // query cache on every call, which cost notifications more CPU than running it. Untracked: they are only read.
 
-    /// <summary>An order's copy.</summary>
-    public static readonly Func<NotificationsDbContext, Guid, CancellationToken, Task<OrderCopy?>> OrderAsync =
-        EF.CompileAsyncQuery((NotificationsDbContext db, Guid id, CancellationToken _) => db.Orders.AsNoTracking().SingleOrDefault(o => o.Id == id));
-
-    /// <summary>A listing's copy.</summary>
-    public static readonly Func<NotificationsDbContext, Guid, CancellationToken, Task<TicketCopy?>> TicketAsync =
-        EF.CompileAsyncQuery((NotificationsDbContext db, Guid id, CancellationToken _) => db.Tickets.AsNoTracking().SingleOrDefault(t => t.Id == id));
-
     /// <summary>A listing's copy and whether an order is known, in one statement (null when the listing is not).</summary>
     public static readonly Func<NotificationsDbContext, Guid, Guid, CancellationToken, Task<TicketAndOrder?>> TicketAndOrderAsync =
         EF.CompileAsyncQuery((NotificationsDbContext db, Guid ticketId, Guid orderId, CancellationToken _) => db.Tickets.AsNoTracking()
             .Where(t => t.Id == ticketId)
             .Select(t => new TicketAndOrder(t, db.Orders.Any(o => o.Id == orderId)))
+            .SingleOrDefault());
+
+    /// <summary>An order's copy and its listing's (null when this service has not heard of the listing), in one statement.</summary>
+    public static readonly Func<NotificationsDbContext, Guid, CancellationToken, Task<OrderAndTicket?>> OrderAndTicketAsync =
+        // A join, not FirstOrDefault in the projection: EF translates that to ROW_NUMBER() over the whole table.
+        EF.CompileAsyncQuery((NotificationsDbContext db, Guid orderId, CancellationToken _) => (
+                from o in db.Orders.AsNoTracking().Where(o => o.Id == orderId)
+                join t in db.Tickets.AsNoTracking() on o.TicketId equals t.Id into tickets
+                from t in tickets.DefaultIfEmpty()
+                select new OrderAndTicket(o, t))
             .SingleOrDefault());
 
     /// <summary>A recipient's address, null while their <c>user.created</c> has not arrived.</summary>
@@ -39,6 +41,8 @@ public sealed class NotificationsDbContext(DbContextOptions<NotificationsDbConte
             db.Recipients.Where(r => r.Id == id).Select(r => (string?)r.Email).SingleOrDefault());
 
     public sealed record TicketAndOrder(TicketCopy Ticket, bool OrderKnown);
+
+    public sealed record OrderAndTicket(OrderCopy Order, TicketCopy? Ticket);
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

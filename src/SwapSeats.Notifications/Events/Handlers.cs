@@ -245,12 +245,13 @@ public sealed class PaymentCreatedHandler(NotificationsDbContext db, Mailbox mai
     public async Task<HandleResult> HandleAsync(PaymentCreated @event, CancellationToken cancellationToken)
     {
         // payment.> and order.> are separate consumers: the order may still be on its way.
-        if (await NotificationsDbContext.OrderAsync(db, @event.OrderId, cancellationToken) is not { } order)
+        if (await NotificationsDbContext.OrderAndTicketAsync(db, @event.OrderId, cancellationToken) is not { } found)
         {
             return mail.IsHistory(@event) ? HandleResult.Ignored : HandleResult.RetryLater;
         }
 
-        var ticket = await NotificationsDbContext.TicketAsync(db, order.TicketId, cancellationToken);
+        var (order, ticket) = found;
+
         if (ticket is null && mail.MayWaitForDetail(@event))
         {
             return HandleResult.RetryLater;
