@@ -49,6 +49,7 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
         {
             if (options.Runs(name))
             {
+                await SettleAsync(name);
                 await scenario();
             }
         }
@@ -95,6 +96,51 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
         }));
         await Task.Delay(options.IsSmoke ? TimeSpan.Zero : TimeSpan.FromSeconds(3));
         log.WriteLine($"  warmed up: {purchases} purchases and refusals");
+        // What the system costs doing nothing (pollers, heartbeats, timers): the level SettleAsync waits to get back to.
+        var before = await _meter.TakeAsync();
+        var clock = Stopwatch.StartNew();
+        await Task.Delay(options.IsSmoke ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(5));
+        var after = await _meter.TakeAsync();
+        var seconds = clock.Elapsed.TotalSeconds;
+        var byProcess = after.Processes.Where(p => p.Key != "load generator")
+            .ToDictionary(p => p.Key, p => Math.Round((p.Value.CpuMs - before.Processes.GetValueOrDefault(p.Key).CpuMs) / seconds, 1));
+        _idleCpuMsPerSecond = byProcess.Values.Sum();
+        Report["idle.cpuMsPerSecond"] = Math.Round(_idleCpuMsPerSecond, 1);
+        Report["idle.cpuMsPerSecondByProcess"] = byProcess;
+        log.WriteLine($"  idle: {_idleCpuMsPerSecond:F0} ms of CPU per second across the system ({string.Join(", ", byProcess.Select(p => $"{p.Key} {p.Value}"))})");
+    }
+
+    private double _idleCpuMsPerSecond;
+
+    /// <summary>
+    /// Waits (up to a minute) until the system is as quiet as it was idle after the warm-up: a scenario that follows a
+    /// load (emails still going out, timers of unpaid orders falling due, autovacuum) would otherwise measure that
+    /// tail, and an "idle" figure would not be one. How long it waited is in the report.
+    /// </summary>
+    private async Task SettleAsync(string scenario)
+    {
+        var quiet = Math.Max(1.5 * _idleCpuMsPerSecond, _idleCpuMsPerSecond + 40);
+        var clock = Stopwatch.StartNew();
+        var window = options.IsSmoke ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(1);
+        double busy;
+        do
+        {
+            var cpu = _meter.SystemCpuMs();
+            var started = clock.Elapsed;
+            await Task.Delay(window);
+            busy = (_meter.SystemCpuMs() - cpu) / (clock.Elapsed - started).TotalSeconds;
+        }
+        while (busy > quiet && clock.Elapsed < TimeSpan.FromMinutes(1));
+
+        Report[$"{scenario}.settledAfterMs"] = Math.Round(clock.Elapsed.TotalMilliseconds);
+        if (busy > quiet)
+        {
+            log.WriteLine($"  {scenario}: the system did not settle within a minute ({busy:F0} ms CPU/s, idle {_idleCpuMsPerSecond:F0})");
+        }
+        else if (clock.Elapsed > 2 * window)
+        {
+            log.WriteLine($"  {scenario}: waited {clock.Elapsed.TotalSeconds:F1} s for the system to settle");
+        }
     }
 
     private EventWatch _events = null!;

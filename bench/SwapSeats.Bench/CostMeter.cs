@@ -64,6 +64,14 @@ public sealed class CostMeter(SwapSeatsSystem system, params ReplicaWatch[] watc
         return new Snapshot(processes, databases);
     }
 
+    /// <summary>CPU milliseconds the system under test (every service, nats-server, PostgreSQL) has used so far.</summary>
+    public double SystemCpuMs()
+    {
+        var total = system.Services.Values.Sum(s => s.ProcessId is { } pid ? Read(pid, withChildren: false).CpuMs : 0);
+        total += system.Nats.ProcessId is { } nats ? Read(nats, withChildren: false).CpuMs : 0;
+        return total + (system.Postgres.ProcessId is { } postmaster ? Read(postmaster, withChildren: true).CpuMs : 0);
+    }
+
     /// <summary>Forgets the statement statistics, so <see cref="TopStatementsAsync"/> reports only what follows.</summary>
     public async Task ResetStatementsAsync()
     {
