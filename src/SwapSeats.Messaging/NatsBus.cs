@@ -93,7 +93,9 @@ public sealed class NatsBus : IAsyncDisposable
 
     /// <summary>
     /// Publishes a batch pipelined: every message is sent before the first ack is awaited (one connection keeps them in
-    /// order), then the acks are checked in order.
+    /// order), then the acks are checked in order. The whole batch gets the connection's request timeout: while NATS is
+    /// away a publish would otherwise wait for the reconnect, and the relay with it, its rows locked in an open
+    /// transaction. A publish given up on may still reach the stream; sent again, it is dropped as a duplicate of its id.
     /// </summary>
     /// <returns>How many of the batch, from its start, JetStream acknowledged, and what stopped the rest (null if none).</returns>
     public async Task<(int Acknowledged, Exception? Failure)> PublishBatchAsync(
@@ -108,10 +110,12 @@ public sealed class NatsBus : IAsyncDisposable
             return (0, ex); // NATS is away: nothing of the batch went out
         }
 
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Connection.Opts.RequestTimeout);
         var pending = new Task[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
-            pending[i] = SendAsync(batch[i].Subject, batch[i].EventId, batch[i].Payload, batch[i].TraceParent, null, null, cancellationToken);
+            pending[i] = SendAsync(batch[i].Subject, batch[i].EventId, batch[i].Payload, batch[i].TraceParent, null, null, timeout.Token);
         }
 
         var acknowledged = 0;
