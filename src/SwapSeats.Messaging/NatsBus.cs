@@ -93,9 +93,10 @@ public sealed class NatsBus : IAsyncDisposable
 
     /// <summary>
     /// Publishes a batch pipelined: every message is sent before the first ack is awaited (one connection keeps them in
-    /// order), then the acks are checked in order. The whole batch gets the connection's request timeout: while NATS is
-    /// away a publish would otherwise wait for the reconnect, and the relay with it, its rows locked in an open
-    /// transaction. A publish given up on may still reach the stream; sent again, it is dropped as a duplicate of its id.
+    /// order), then the acks are checked in order. Given up on as soon as the connection is lost (or not tried while it
+    /// is): a publish would otherwise wait for the reconnect, and the relay with it, its rows locked in an open
+    /// transaction. Not on a timer: under an overload acks come late, and a batch given up on then only adds to it.
+    /// A publish given up on may still reach the stream; sent again, it is dropped as a duplicate of its id.
     /// </summary>
     /// <returns>How many of the batch, from its start, JetStream acknowledged, and what stopped the rest (null if none).</returns>
     public async Task<(int Acknowledged, Exception? Failure)> PublishBatchAsync(
@@ -110,12 +111,44 @@ public sealed class NatsBus : IAsyncDisposable
             return (0, ex); // NATS is away: nothing of the batch went out
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Connection.Opts.RequestTimeout);
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ValueTask OnDisconnected(object? sender, NatsEventArgs args)
+        {
+            try
+            {
+                lost.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The batch had ended as the connection dropped.
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        Connection.ConnectionDisconnected += OnDisconnected;
+        try
+        {
+            if (Connection.ConnectionState != NatsConnectionState.Open)
+            {
+                return (0, new NatsException("NATS is not connected"));
+            }
+
+            return await SendBatchAsync(batch, lost.Token, cancellationToken);
+        }
+        finally
+        {
+            Connection.ConnectionDisconnected -= OnDisconnected;
+        }
+    }
+
+    private async Task<(int Acknowledged, Exception? Failure)> SendBatchAsync(
+        IReadOnlyList<(string Subject, Guid EventId, byte[] Payload, string? TraceParent)> batch, CancellationToken lost, CancellationToken cancellationToken)
+    {
         var pending = new Task[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
-            pending[i] = SendAsync(batch[i].Subject, batch[i].EventId, batch[i].Payload, batch[i].TraceParent, null, null, timeout.Token);
+            pending[i] = SendAsync(batch[i].Subject, batch[i].EventId, batch[i].Payload, batch[i].TraceParent, null, null, lost);
         }
 
         var acknowledged = 0;
