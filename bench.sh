@@ -10,8 +10,8 @@ cd "$(dirname "$0")"
 source scripts/lib.sh
 
 ensure_installed nats-server:nats-server postgresql:postgres
-# The load generator runs like the services it measures (tests/SwapSeats.Testing/ServiceProcess.cs): no W^X remapping,
-# no profile-guided re-JIT, no thread-pool spinning, workstation GC.
+# The load generator runs like the services it measures: no W^X remapping, no profile-guided re-JIT, no thread-pool
+# spinning, workstation GC (the list the services get: src/SwapSeats.ServiceDefaults/CoLocatedRuntime.cs).
 export DOTNET_EnableWriteXorExecute=0 DOTNET_TieredPGO=0 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 DOTNET_gcServer=0
 dotnet build bench/SwapSeats.Bench -c Release -nologo -v quiet -clp:ErrorsOnly
 # A full run regenerates docs/benchmarks.md (before = docs/benchmarks-before.json, notes = docs/benchmarks-notes.md).

@@ -39,17 +39,10 @@ var forwarded = Environment.GetEnvironmentVariables().Keys.Cast<string>()
     .Where(name => forwardedPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)))
     .ToList();
 
-// Locally every process shares the machine's cores: workstation GC (one heap, no GC thread per core in each of eight
-// processes), thread-pool workers that sleep instead of spinning when idle, and no profile-guided re-JIT (its extra
-// instrumented tier kept the JIT busy in seven processes for minutes after start: measured in docs/benchmarks.md), and
-// no W^X double mapping of JIT code (each write to code memory remaps pages, and on a VM the TLB flushes that follow
-// cost a quarter of the CPU per purchase: measured in docs/benchmarks.md).
-// In Kubernetes a pod has its own CPU limit and the runtime's defaults apply; see README "Runtime settings".
-static IResourceBuilder<ProjectResource> CoLocated(IResourceBuilder<ProjectResource> project) => project
-    .WithEnvironment("DOTNET_gcServer", "0")
-    .WithEnvironment("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit", "0")
-    .WithEnvironment("DOTNET_TieredPGO", "0")
-    .WithEnvironment("DOTNET_EnableWriteXorExecute", "0");
+// Locally every process shares the machine's cores: the runtime settings for that (SwapSeats.ServiceDefaults/CoLocatedRuntime.cs
+// says which and why). In Kubernetes a pod has its own CPU limit and the runtime's defaults apply; see README "Runtime settings".
+static IResourceBuilder<ProjectResource> CoLocated(IResourceBuilder<ProjectResource> project) =>
+    SwapSeats.ServiceDefaults.CoLocatedRuntime.Environment.Aggregate(project, (p, setting) => p.WithEnvironment(setting.Key, setting.Value));
 
 // SWAPSEATS_REPLICAS=N: N processes of every service but the gateway, named tickets, tickets-2, … The gateway and
 // the web UI are given every replica's address and spread their calls over the ready ones.

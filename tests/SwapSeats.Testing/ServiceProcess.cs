@@ -51,11 +51,12 @@ public sealed class ServiceProcess(string project, IReadOnlyDictionary<string, s
         start.Environment["HOME"] = _home.FullName;
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
-        // As the AppHost runs them locally: every process shares the cores (see AppHost.cs, CoLocated).
-        start.Environment["DOTNET_gcServer"] = "0";
-        start.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
-        start.Environment["DOTNET_TieredPGO"] = "0";
-        start.Environment["DOTNET_EnableWriteXorExecute"] = "0";
+        // As the AppHost runs them locally: every process shares the cores.
+        foreach (var (key, value) in SwapSeats.ServiceDefaults.CoLocatedRuntime.Environment)
+        {
+            start.Environment[key] = value;
+        }
+
         foreach (var (key, value) in environment)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
