@@ -37,6 +37,11 @@ public sealed class NatsBus : IAsyncDisposable
             MaxReconnectRetry = -1,
         }));
         JetStream = new NatsJSContext(Connection);
+        Connection.ConnectionOpened += (_, _) =>
+        {
+            Interlocked.Exchange(ref _opened, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            return ValueTask.CompletedTask;
+        };
     }
 
     public NatsConnection Connection { get; }
@@ -102,15 +107,6 @@ public sealed class NatsBus : IAsyncDisposable
     public async Task<(int Acknowledged, Exception? Failure)> PublishBatchAsync(
         IReadOnlyList<(string Subject, Guid EventId, byte[] Payload, string? TraceParent)> batch, CancellationToken cancellationToken)
     {
-        try
-        {
-            await EnsureStreamsAsync(cancellationToken);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            return (0, ex); // NATS is away: nothing of the batch went out
-        }
-
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         ValueTask OnDisconnected(object? sender, NatsEventArgs args)
         {
@@ -129,11 +125,28 @@ public sealed class NatsBus : IAsyncDisposable
         Connection.ConnectionDisconnected += OnDisconnected;
         try
         {
+            // Nothing of the batch goes out while NATS is away; the streams' declaration (the process's first JetStream
+            // request) waits for a lost connection like a publish would, so it too runs under the watch.
+            if (Connection.ConnectionState != NatsConnectionState.Open)
+            {
+                await Connection.ConnectAsync().AsTask().WaitAsync(Connection.Opts.ConnectTimeout, cancellationToken);
+            }
+
             if (Connection.ConnectionState != NatsConnectionState.Open)
             {
                 return (0, new NatsException("NATS is not connected"));
             }
 
+            await EnsureStreamsAsync(lost.Token);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Connection.ConnectionDisconnected -= OnDisconnected;
+            return (0, ex);
+        }
+
+        try
+        {
             return await SendBatchAsync(batch, lost.Token, cancellationToken);
         }
         finally
@@ -141,6 +154,18 @@ public sealed class NatsBus : IAsyncDisposable
             Connection.ConnectionDisconnected -= OnDisconnected;
         }
     }
+
+    /// <summary>
+    /// Completes when the connection is open: at once if it is, else at the next (re)connect. A worker that failed for
+    /// want of NATS waits on this beside its backoff, so it goes on the moment NATS is back.
+    /// </summary>
+    public Task WhenOpenAsync()
+    {
+        var next = Volatile.Read(ref _opened).Task;
+        return Connection.ConnectionState == NatsConnectionState.Open ? Task.CompletedTask : next;
+    }
+
+    private TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private async Task<(int Acknowledged, Exception? Failure)> SendBatchAsync(
         IReadOnlyList<(string Subject, Guid EventId, byte[] Payload, string? TraceParent)> batch, CancellationToken lost, CancellationToken cancellationToken)

@@ -32,6 +32,9 @@ public abstract partial class Worker(ILogger logger, TimeProvider time) : Backgr
     /// <summary>Waits between rounds; a worker that can be woken (a commit signal) overrides this.</summary>
     protected virtual Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) => Task.Delay(wait, Time, cancellationToken);
 
+    /// <summary>Waits out the backoff after a failed round; a worker that can tell when its cause is gone overrides this.</summary>
+    protected virtual Task RetryAsync(TimeSpan wait, CancellationToken cancellationToken) => Task.Delay(wait, Time, cancellationToken);
+
     protected sealed override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
@@ -56,7 +59,7 @@ public abstract partial class Worker(ILogger logger, TimeProvider time) : Backgr
                 failures++;
                 wait = Backoff.Delay(failures, FirstRetry, LongestRetry);
                 LogFailed(logger, ex, Name, failures, wait);
-                await Task.Delay(wait, Time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                await RetryAsync(wait, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 continue;
             }
 

@@ -176,8 +176,11 @@ public sealed class EventBusTests : IAsyncLifetime
 
             await Eventually.Until(() => Task.FromResult(Backlog()), b => b == 3, TimeSpan.FromSeconds(30), "the gauge to show 3 unsent events");
             // The relay gave up on the batch instead of holding its rows locked in an open transaction until NATS is back.
-            Assert.Equal(0, await publisher.WithDbAsync(db => db.Database.SqlQuery<int>(
-                $"SELECT count(*)::int AS \"Value\" FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction' AND now() - xact_start > interval '10 seconds'").SingleAsync()));
+            await Eventually.Until(() => publisher.WithDbAsync(async db =>
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync();
+                return await db.Database.SqlQuery<long>($"SELECT id AS \"Value\" FROM outbox_messages WHERE sent_at IS NULL FOR UPDATE SKIP LOCKED").CountAsync();
+            }), unlocked => unlocked == 3, TimeSpan.FromSeconds(10), "the 3 unsent rows to be unlocked");
         }
         finally
         {
@@ -190,6 +193,35 @@ public sealed class EventBusTests : IAsyncLifetime
         {
             await Eventually.Until(() => ApplicationsAsync(consumer, ticket.Id), a => a.Count == 1, TimeSpan.FromSeconds(30), $"{ticket.Title} to arrive");
         }
+    }
+
+    /// <summary>A relay backing off for want of NATS goes on the moment NATS is back, not when its backoff ends.</summary>
+    [Fact]
+    public async Task A_relay_backing_off_during_an_outage_publishes_as_soon_as_NATS_is_back()
+    {
+        var slowRetries = new Dictionary<string, string?> { ["Messaging:RetryBaseDelay"] = "00:00:20", ["Messaging:MaxRetryDelay"] = "00:00:20" };
+        await using var publisher = await MessagingHost.StartAsync("tickets", await MessagingHost.CreateDatabaseAsync(), _nats, settings: slowRetries);
+        await using var consumer = await MessagingHost.StartAsync("orders", await MessagingHost.CreateDatabaseAsync(), _nats, consumers: true);
+        var earlier = NewTicket("before the outage");
+        await CommitWithEventAsync(publisher, earlier);
+        await Eventually.Until(() => ApplicationsAsync(consumer, earlier.Id), a => a.Count == 1, TimeSpan.FromSeconds(30), "the earlier event to arrive");
+
+        var queued = NewTicket("during the outage");
+        await _nats.StopAsync();
+        try
+        {
+            await CommitWithEventAsync(publisher, queued);
+            // The commit wakes the relay: it waits for the connection (3 s, the connect timeout), fails, and backs off for 20 s.
+            await Task.Delay(TimeSpan.FromSeconds(5));
+        }
+        finally
+        {
+            await _nats.StartAsync();
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Eventually.Until(() => ApplicationsAsync(consumer, queued.Id), a => a.Count == 1, TimeSpan.FromSeconds(30), "the queued event to arrive");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"The queued event arrived {clock.Elapsed} after NATS was back (the backoff is 20 s).");
     }
 
     [Fact]

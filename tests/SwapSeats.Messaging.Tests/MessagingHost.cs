@@ -35,7 +35,7 @@ public sealed class MessagingHost : IAsyncDisposable
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var configuration = new Dictionary<string, string?>
         {
             ["ConnectionStrings:messaging"] = connectionString,
             ["ConnectionStrings:nats"] = nats.Url,
@@ -43,7 +43,13 @@ public sealed class MessagingHost : IAsyncDisposable
             ["Messaging:MaxRetryDelay"] = "00:00:00.500",
             ["Messaging:MaxDeliver"] = "3",
             ["Messaging:AckWait"] = "00:00:12",
-        }.Concat(settings ?? []));
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            configuration[key] = value; // a test's own setting wins over these
+        }
+
+        builder.Configuration.AddInMemoryCollection(configuration);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(probe ?? new HandlerProbe { Instance = service });
         builder.AddServiceDatabase<TestDb>("messaging");

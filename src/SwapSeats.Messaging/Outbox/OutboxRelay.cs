@@ -32,6 +32,18 @@ public sealed class OutboxRelay<TContext>(
     /// <summary>Idle until a commit with an outbox row wakes it (the poll interval only catches other replicas' rows).</summary>
     protected override Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) => signal.WaitAsync(wait, cancellationToken);
 
+    /// <summary>
+    /// After a failed round: while NATS is away, until it is back or the backoff ends, whichever is first — the backlog
+    /// goes out the moment NATS reconnects, not up to <see cref="MessagingOptions.MaxRetryDelay"/> later. A failure with
+    /// NATS there (the database) waits out the backoff.
+    /// </summary>
+    protected override Task RetryAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var backoff = Task.Delay(wait, Time, cancellationToken);
+        var back = bus.WhenOpenAsync();
+        return back.IsCompleted ? backoff : Task.WhenAny(backoff, back);
+    }
+
     /// <summary>Publishes one batch, pipelined; true when a full batch went out and more may be waiting.</summary>
     internal async Task<bool> PublishBatchAsync(CancellationToken cancellationToken)
     {
