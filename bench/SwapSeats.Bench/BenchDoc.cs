@@ -109,7 +109,7 @@ public static class BenchDoc
                      ("closed loop: order.created sent → applied by payments (ms)", "throughput.order.created.toConsumerMs"),
                      ("listing, POST /api/tickets (ms)", "throughput.listMs"), ("listings/s", "throughput.listingsPerSecond"),
                      ("idle: CPU the system uses per second doing nothing (ms)", "idle.cpuMsPerSecond"),
-                     ("wait for the system to settle after the open model (ms)", "propagation.settledAfterMs"),
+                     ("before the idle figures: time until the system had settled, last 1 s window included (ms)", "propagation.settledAfterMs"),
                      ("idle: order → ticket reserved (ms)", "propagation.orderToTicketReservedMs"),
                      ("idle: payment → order complete (ms)", "propagation.paymentToOrderCompleteMs"),
                      ("idle: order 201 → order.created published (orders' relay; ms)", "propagation.orderCreatedPublishedMs"),
