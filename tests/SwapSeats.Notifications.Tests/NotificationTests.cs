@@ -165,6 +165,43 @@ public sealed class NotificationTests(NotificationsApp app) : IClassFixture<Noti
             Assert.Equal(1, e.Attempts);
         });
     }
+
+    /// <summary>payment.> and order.> are separate consumers: a payment seen before its order waits for it.</summary>
+    [Fact]
+    public async Task A_payment_that_arrives_before_its_order_sends_the_receipt_and_the_sold_email_once_the_order_is_there()
+    {
+        var p = await PeopleAsync();
+        var ticket = Listing(p.Seller);
+        await app.Bus.PublishAsync(ticket);
+        var order = Order(p.Buyer, ticket);
+
+        await app.Bus.PublishAsync(new PaymentCreated(Guid.CreateVersion7(), order.Id, 4500, "usd") { Payout = new PayoutTerms(225, 4275, StartsAt.AddDays(1)) });
+        await app.Bus.PublishAsync(order);
+
+        Says(await MailAsync(p.BuyerEmail, "Receipt"), "$45.00", "Coldplay, Wembley Stadium, London");
+        Says(await MailAsync(p.SellerEmail, "Sold"), "you receive $42.75");
+    }
+
+    /// <summary>
+    /// SPEC's receipt row when the listing never reached notifications (older than the stream): after the minute a
+    /// payment waits for it, the buyer still gets the receipt, without the detail; the seller, whom only the listing
+    /// names, gets no "sold" email.
+    /// </summary>
+    [Fact]
+    public async Task A_payment_for_a_listing_never_heard_of_still_sends_the_receipt_without_its_detail()
+    {
+        var p = await PeopleAsync();
+        var unknown = Listing(p.Seller); // never published
+        var aWhileAgo = DateTimeOffset.UtcNow.AddMinutes(-2);
+        var order = Order(p.Buyer, unknown) with { OccurredAt = aWhileAgo };
+        await app.Bus.PublishAsync(order);
+        await MailAsync(p.BuyerEmail, "held until");
+
+        await app.Bus.PublishAsync(new PaymentCreated(Guid.CreateVersion7(), order.Id, 4500, "usd") { OccurredAt = aWhileAgo });
+        var receipt = await MailAsync(p.BuyerEmail, "Receipt");
+        Assert.Equal("Receipt: $45.00 for your ticket", receipt.Subject);
+        Assert.Empty(await app.EmailsAsync(p.Seller)); // queued with the receipt, in the same transaction, if at all
+    }
 }
 
 /// <summary>Emails that cannot go yet: the mail server is away, or the recipient's address has not arrived.</summary>
