@@ -23,6 +23,7 @@ public sealed class NatsBus : IAsyncDisposable
     private readonly ILogger<NatsBus> _logger;
     private readonly SemaphoreSlim _streamsLock = new(1, 1);
     private volatile bool _streamsReady;
+    private TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously); // replaced at each (re)connect
 
     public NatsBus(IOptions<MessagingOptions> options, ILogger<NatsBus> logger)
     {
@@ -125,28 +126,22 @@ public sealed class NatsBus : IAsyncDisposable
         Connection.ConnectionDisconnected += OnDisconnected;
         try
         {
-            // Nothing of the batch goes out while NATS is away; the streams' declaration (the process's first JetStream
-            // request) waits for a lost connection like a publish would, so it too runs under the watch.
-            if (Connection.ConnectionState != NatsConnectionState.Open)
+            try
             {
-                await Connection.ConnectAsync().AsTask().WaitAsync(Connection.Opts.ConnectTimeout, cancellationToken);
+                // Nothing of the batch goes out while NATS is away; the streams' declaration (the process's first
+                // JetStream request) waits for a lost connection like a publish would, so it too runs under the watch.
+                if (Connection.ConnectionState != NatsConnectionState.Open)
+                {
+                    await Connection.ConnectAsync().AsTask().WaitAsync(Connection.Opts.ConnectTimeout, cancellationToken);
+                }
+
+                await EnsureStreamsAsync(lost.Token);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                return (0, ex); // nothing of the batch went out
             }
 
-            if (Connection.ConnectionState != NatsConnectionState.Open)
-            {
-                return (0, new NatsException("NATS is not connected"));
-            }
-
-            await EnsureStreamsAsync(lost.Token);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            Connection.ConnectionDisconnected -= OnDisconnected;
-            return (0, ex);
-        }
-
-        try
-        {
             return await SendBatchAsync(batch, lost.Token, cancellationToken);
         }
         finally
@@ -164,8 +159,6 @@ public sealed class NatsBus : IAsyncDisposable
         var next = Volatile.Read(ref _opened).Task;
         return Connection.ConnectionState == NatsConnectionState.Open ? Task.CompletedTask : next;
     }
-
-    private TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private async Task<(int Acknowledged, Exception? Failure)> SendBatchAsync(
         IReadOnlyList<(string Subject, Guid EventId, byte[] Payload, string? TraceParent)> batch, CancellationToken lost, CancellationToken cancellationToken)
