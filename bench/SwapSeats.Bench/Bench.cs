@@ -41,6 +41,7 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
         // Warm-up: JIT, connection pools and the consumers' first pulls, so the race measures the lock, not a cold start.
         await RaceAsync("warmup", Math.Min(50, options.RaceBuyers));
         await WarmUpAsync();
+        await MeasureIdleAsync();
         foreach (var (name, scenario) in new (string, Func<Task>)[]
                  {
                      ("race", () => RaceAsync("race", options.RaceBuyers)), ("throughput", ThroughputAsync), ("open", OpenModelAsync),
@@ -96,14 +97,18 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
         }));
         await Task.Delay(options.IsSmoke ? TimeSpan.Zero : TimeSpan.FromSeconds(3));
         log.WriteLine($"  warmed up: {purchases} purchases and refusals");
-        // What the system costs doing nothing (pollers, heartbeats, timers): the level SettleAsync waits to get back to.
-        var before = await _meter.TakeAsync();
+    }
+
+    /// <summary>What the system costs doing nothing (pollers, heartbeats, timers): the level SettleAsync waits to get back to.</summary>
+    private async Task MeasureIdleAsync()
+    {
+        var before = _meter.Processes();
         var clock = Stopwatch.StartNew();
         await Task.Delay(options.IsSmoke ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(5));
-        var after = await _meter.TakeAsync();
+        var after = _meter.Processes();
         var seconds = clock.Elapsed.TotalSeconds;
-        var byProcess = after.Processes.Where(p => p.Key != "load generator")
-            .ToDictionary(p => p.Key, p => Math.Round((p.Value.CpuMs - before.Processes.GetValueOrDefault(p.Key).CpuMs) / seconds, 1));
+        var byProcess = after.Where(p => p.Key != CostMeter.LoadGenerator)
+            .ToDictionary(p => p.Key, p => Math.Round((p.Value.CpuMs - before.GetValueOrDefault(p.Key).CpuMs) / seconds, 1));
         _idleCpuMsPerSecond = byProcess.Values.Sum();
         Report["idle.cpuMsPerSecond"] = Math.Round(_idleCpuMsPerSecond, 1);
         Report["idle.cpuMsPerSecondByProcess"] = byProcess;

@@ -16,7 +16,10 @@ public sealed class CostMeter(SwapSeatsSystem system, params ReplicaWatch[] watc
 
     public sealed record Snapshot(Dictionary<string, (double CpuMs, long Switches)> Processes, Dictionary<string, (long Statements, long Commits)> Databases);
 
-    public async Task<Snapshot> TakeAsync()
+    public const string LoadGenerator = "load generator";
+
+    /// <summary>CPU time and context switches so far of every process of the system under test, and the load generator.</summary>
+    public Dictionary<string, (double CpuMs, long Switches)> Processes()
     {
         var processes = new Dictionary<string, (double, long)>();
         foreach (var (name, service) in system.Services)
@@ -37,8 +40,16 @@ public sealed class CostMeter(SwapSeatsSystem system, params ReplicaWatch[] watc
             processes["postgres"] = Read(postmaster, withChildren: true);
         }
 
-        processes["load generator"] = Read(Environment.ProcessId, withChildren: false);
+        processes[LoadGenerator] = Read(Environment.ProcessId, withChildren: false);
+        return processes;
+    }
 
+    /// <summary>CPU milliseconds the system under test (every process but the load generator) has used so far.</summary>
+    public double SystemCpuMs() => Processes().Where(p => p.Key != LoadGenerator).Sum(p => p.Value.CpuMs);
+
+    public async Task<Snapshot> TakeAsync()
+    {
+        var processes = Processes();
         var databases = new Dictionary<string, (long, long)>();
         await using var connection = new NpgsqlConnection(system.Postgres.ConnectionString("postgres"));
         await connection.OpenAsync();
@@ -62,14 +73,6 @@ public sealed class CostMeter(SwapSeatsSystem system, params ReplicaWatch[] watc
         }
 
         return new Snapshot(processes, databases);
-    }
-
-    /// <summary>CPU milliseconds the system under test (every service, nats-server, PostgreSQL) has used so far.</summary>
-    public double SystemCpuMs()
-    {
-        var total = system.Services.Values.Sum(s => s.ProcessId is { } pid ? Read(pid, withChildren: false).CpuMs : 0);
-        total += system.Nats.ProcessId is { } nats ? Read(nats, withChildren: false).CpuMs : 0;
-        return total + (system.Postgres.ProcessId is { } postmaster ? Read(postmaster, withChildren: true).CpuMs : 0);
     }
 
     /// <summary>Forgets the statement statistics, so <see cref="TopStatementsAsync"/> reports only what follows.</summary>

@@ -39,8 +39,9 @@ var forwarded = Environment.GetEnvironmentVariables().Keys.Cast<string>()
     .Where(name => forwardedPrefixes.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)))
     .ToList();
 
-// Locally every process shares the machine's cores: the runtime settings for that (SwapSeats.ServiceDefaults/CoLocatedRuntime.cs
-// says which and why). In Kubernetes a pod has its own CPU limit and the runtime's defaults apply; see README "Runtime settings".
+// Locally every process shares the machine's cores: the runtime settings for that (which and why:
+// SwapSeats.ServiceDefaults/CoLocatedRuntime.cs). In Kubernetes a pod has its own CPU limit and the runtime's defaults
+// apply; see README "Runtime settings".
 static IResourceBuilder<ProjectResource> CoLocated(IResourceBuilder<ProjectResource> project) =>
     SwapSeats.ServiceDefaults.CoLocatedRuntime.Environment.Aggregate(project, (p, setting) => p.WithEnvironment(setting.Key, setting.Value));
 
