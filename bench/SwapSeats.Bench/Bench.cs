@@ -342,6 +342,7 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
         var tokens = Enumerable.Range(0, buyers).Select(_ => User()).ToArray();
         var latencies = new Samples();
         var start = new TaskCompletionSource();
+        var before = _meter.Processes();
         var clock = Stopwatch.StartNew();
         var attempts = tokens.Select(async token =>
         {
@@ -353,13 +354,17 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
         }).ToList();
         start.SetResult();
         var statuses = await Task.WhenAll(attempts);
+        var after = _meter.Processes();
 
         var winners = statuses.Count(s => s == HttpStatusCode.Created);
         Report[$"{name}.buyers"] = buyers;
         Report[$"{name}.winners"] = winners;
         Report[$"{name}.statuses"] = statuses.GroupBy(s => (int)s).OrderBy(g => g.Key).ToDictionary(g => g.Key.ToString(), g => g.Count());
         Report[$"{name}.latencyMs"] = latencies.Summary();
-        log.WriteLine($"  winners {winners}, statuses {JsonSerializer.Serialize(Report[$"{name}.statuses"])}, p50 {latencies.Percentile(50):F0} ms, p99 {latencies.Percentile(99):F0} ms");
+        // What one buyer of the rush costs each process (the winner's events included: they are one in a thousand).
+        var perBuyer = after.ToDictionary(p => p.Key, p => Math.Round((p.Value.CpuMs - before.GetValueOrDefault(p.Key).CpuMs) / buyers, 3));
+        Report[$"{name}.cpuMsPerBuyer"] = perBuyer;
+        log.WriteLine($"  winners {winners}, statuses {JsonSerializer.Serialize(Report[$"{name}.statuses"])}, p50 {latencies.Percentile(50):F0} ms, p99 {latencies.Percentile(99):F0} ms; CPU per buyer {perBuyer.Values.Sum():F2} ms");
         await CheckInvariantsAsync(name);
     }
 

@@ -125,6 +125,7 @@ public static class BenchDoc
             md.AppendLine(Invariant, $"| {label} | {(before is { } b ? Short(b, key) : "—")} | {Short(now, key)} |");
         }
 
+        md.AppendLine(Invariant, $"| race: CPU per buyer, all processes (those that spent most; ms) | {(before is { } raceBefore ? PerBuyer(raceBefore) : "—")} | {PerBuyer(now)} |");
         md.AppendLine();
         if (Num(now, "replicas.count") is { } replicas)
         {
@@ -289,6 +290,17 @@ public static class BenchDoc
     private static string Text(JsonElement report, string key) => report.TryGetProperty(key, out var v) ? v.ToString() : "";
 
     private static string Json(JsonElement report, string key) => report.TryGetProperty(key, out var v) ? JsonSerializer.Serialize(v).Replace("\"", "", StringComparison.Ordinal) : "—";
+
+    private static string PerBuyer(JsonElement report)
+    {
+        if (!report.TryGetProperty("race.cpuMsPerBuyer", out var processes))
+        {
+            return "—";
+        }
+
+        var spent = processes.EnumerateObject().Select(p => (p.Name, Ms: p.Value.GetDouble())).OrderByDescending(p => p.Ms).ToList();
+        return $"{spent.Sum(p => p.Ms).ToString("0.##", Invariant)} ({string.Join(", ", spent.Take(4).Select(p => $"{p.Name} {p.Ms.ToString("0.##", Invariant)}"))})";
+    }
 
     private static string Short(JsonElement report, string key)
     {
