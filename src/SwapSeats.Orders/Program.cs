@@ -10,6 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 OrdersOptions.AddOrdersOptions(builder);
 builder.AddServiceDatabase<OrdersDbContext>("orders");
+builder.Services.AddSingleton<SharedLookUps<OrdersApi.TicketLook>>();
 builder.AddMessaging<OrdersDbContext>("orders")
     .AddConsumer<TicketCreated, TicketCreatedHandler>()
     .AddConsumer<TicketUpdated, TicketUpdatedHandler>()

@@ -37,13 +37,14 @@ public static class OrdersApi
     private const string AlreadyReserved = "Ticket is already reserved";
 
     /// <summary>The ticket; whether an order holds it now; whether one still counts as holding it (perhaps past its expiry).</summary>
-    private sealed record TicketLook(Ticket Ticket, bool Held, bool Holding);
+    public sealed record TicketLook(Ticket Ticket, bool Held, bool Holding);
 
     /// <summary>
     /// One read: the ticket, and whether an order holds it. In a rush, once the winner has committed, every later buyer
-    /// learns it here instead of queueing on the unique index. It only ever refuses; the index still decides between
-    /// simultaneous arrivals. Compiled once: it is all that a losing buyer costs the database, and building, funcletizing
-    /// and looking up its LINQ tree on every request cost orders more than running it.
+    /// learns it here instead of queueing on the unique index, and the buyers arriving while one such read is in flight
+    /// share its refusal (<see cref="SharedLookUps{TLook}"/>). It only ever refuses; the index still decides between
+    /// simultaneous arrivals. Compiled once: it is all that a losing buyer costs the database, and building,
+    /// funcletizing and looking up its LINQ tree on every request cost orders more than running it.
     /// </summary>
     private static readonly Func<OrdersDbContext, Guid, DateTimeOffset, CancellationToken, Task<TicketLook?>> LookUpAsync =
         EF.CompileAsyncQuery((OrdersDbContext db, Guid ticketId, DateTimeOffset now, CancellationToken _) => db.Tickets.AsNoTracking()
@@ -74,7 +75,7 @@ public static class OrdersApi
     /// </summary>
     public static async Task<Results<Created<OrderDto>, ProblemHttpResult>> Create(
         OrderRequest request, HttpRequest http, ClaimsPrincipal user, OrdersDbContext db, TimeProvider time,
-        IOptions<OrdersOptions> options, CancellationToken cancellationToken)
+        IOptions<OrdersOptions> options, SharedLookUps<TicketLook> lookUps, CancellationToken cancellationToken)
     {
         var ticketId = Validate(request, http.Headers, out var idempotencyKey);
         var buyerId = user.RequiredUserId();
@@ -85,7 +86,8 @@ public static class OrdersApi
         }
 
         var now = time.GetUtcNow();
-        var found = await LookUpAsync(db, ticketId, now, cancellationToken) ?? throw new NotFoundException("Ticket");
+        var found = await lookUps.ReadAsync(ticketId, look => look.Held, () => LookUpAsync(db, ticketId, now, cancellationToken))
+            ?? throw new NotFoundException("Ticket");
         var order = Order.Place(buyerId, found.Ticket, now, options.Value.ReservationWindow);
         var response = OrderDto.From(order);
         if (found.Held)
