@@ -74,7 +74,7 @@ public static class OrdersApi
     /// one insert commits, the others fail on the index and are told the ticket is taken.
     /// </summary>
     public static async Task<Results<Created<OrderDto>, ProblemHttpResult>> Create(
-        OrderRequest request, HttpRequest http, ClaimsPrincipal user, OrdersDbContext db, TimeProvider time,
+        OrderRequest request, HttpRequest http, ClaimsPrincipal user, OrdersDbContext db,
         IOptions<OrdersOptions> options, SharedLookUps<TicketLook> lookUps, CancellationToken cancellationToken)
     {
         var ticketId = Validate(request, http.Headers, out var idempotencyKey);
@@ -85,9 +85,10 @@ public static class OrdersApi
             return earlier;
         }
 
-        var now = time.GetUtcNow();
-        var found = await lookUps.ReadAsync(ticketId, look => look.Held, () => LookUpAsync(db, ticketId, now, cancellationToken))
-            ?? throw new NotFoundException("Ticket");
+        // The moment the read judged expiry by is the purchase's moment too: a holder it found expired is expired for the placement.
+        var (look, now) = await lookUps.ReadAsync(ticketId, answer => answer.Held, asOf => LookUpAsync(db, ticketId, asOf, cancellationToken),
+            cancellationToken);
+        var found = look ?? throw new NotFoundException("Ticket");
         var order = Order.Place(buyerId, found.Ticket, now, options.Value.ReservationWindow);
         var response = OrderDto.From(order);
         if (found.Held)
