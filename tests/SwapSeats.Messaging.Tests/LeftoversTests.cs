@@ -32,6 +32,42 @@ public sealed class LeftoversTests
     }
 
     [Fact]
+    public async Task When_the_owning_test_host_is_killed_the_service_processes_it_started_die_with_it()
+    {
+        using var host = Start("sleep", "600");
+        var home = Directory.CreateTempSubdirectory("swapseats-home-").FullName;
+        var other = Directory.CreateTempSubdirectory("swapseats-home-").FullName;
+        using var service = StartAtHome(home); // stands in for a service: found by its HOME, not by a pid
+        using var bystander = StartAtHome(other);
+        Leftovers.Own(home, Leftovers.StopProcessesAtHome(home), host.Id);
+        try
+        {
+            host.Kill();
+
+            await Eventually.Until(() => Task.FromResult(service.HasExited && !Directory.Exists(home)), done => done, TimeSpan.FromSeconds(10),
+                "the watchdog to kill the service and delete its home");
+            Assert.False(bystander.HasExited);
+        }
+        finally
+        {
+            service.Kill(); // a no-op once the watchdog has done it
+            bystander.Kill();
+            Directory.Delete(other);
+            if (Directory.Exists(home))
+            {
+                Directory.Delete(home);
+            }
+        }
+    }
+
+    private static Process StartAtHome(string home)
+    {
+        var start = new ProcessStartInfo("sleep", "600") { UseShellExecute = false };
+        start.Environment["HOME"] = home;
+        return Process.Start(start)!;
+    }
+
+    [Fact]
     public async Task A_sweep_stops_and_deletes_servers_whose_owner_is_gone_and_leaves_live_ones()
     {
         using var host = Start("sleep", "600");

@@ -48,6 +48,13 @@ public static class Leftovers
     public static string StopPostgres(string pgCtl, string directory) =>
         (ExternalProcess.IsRoot ? "runuser -u postgres -- " : "") + $"'{pgCtl}' -D '{directory}' -m immediate -w stop";
 
+    /// <summary>
+    /// The shell command that kills every process whose <c>HOME</c> is <paramref name="directory"/>: a service process
+    /// (its home is its own), found by its environment, so a recycled pid is never hit.
+    /// </summary>
+    public static string StopProcessesAtHome(string directory) =>
+        $"for p in /proc/[0-9]*; do tr '\\0' '\\n' < $p/environ 2>/dev/null | grep -qxF 'HOME={directory}' && kill -9 ${{p#/proc/}}; done";
+
     /// <summary>The shell command that kills the nats-server whose store is <paramref name="directory"/>.</summary>
     public static string StopNats(string directory) => $"pkill -9 -f -- '-sd {directory}$'";
 

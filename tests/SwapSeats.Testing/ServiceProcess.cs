@@ -23,8 +23,8 @@ public sealed class ServiceProcess(string project, IReadOnlyDictionary<string, s
     private static DirectoryInfo OwnedHome()
     {
         var home = Directory.CreateTempSubdirectory("swapseats-home-");
-        // Removed even if this test process is killed (nothing to stop but the directory).
-        Leftovers.Own(home.FullName, "true");
+        // Removed even if this test process is killed, and the service with it (else it would outlive its owner).
+        Leftovers.Own(home.FullName, Leftovers.StopProcessesAtHome(home.FullName));
         return home;
     }
 
