@@ -66,6 +66,11 @@ public sealed class SharedLookUpsTests
 
         await Soon(second.Started);
         Assert.Equal(_clock.GetUtcNow(), second.AsOf); // judged as of its start: after both buyers arrived
+
+        // A buyer arriving once that read has been sent is not answered by it, but by the one after it.
+        _clock.Advance(TimeSpan.FromMilliseconds(5));
+        var fourth = new Read();
+        var fourthBuyer = lookUps.ReadAsync(ticket, Refuses, fourth.RunAsync, CancellationToken.None);
         second.Answer(new Look(Held: true));
 
         var (secondLook, secondAsOf) = await Soon(secondBuyer);
@@ -74,6 +79,12 @@ public sealed class SharedLookUpsTests
         Assert.Same(secondLook, thirdLook);
         Assert.Equal(secondAsOf, thirdAsOf);
         Assert.Null(third.AsOf); // the third buyer sent no read of their own
+
+        await Soon(fourth.Started);
+        Assert.Equal(_clock.GetUtcNow(), fourth.AsOf);
+        Assert.False(fourthBuyer.IsCompleted);
+        fourth.Answer(new Look(Held: false)); // released since: the fourth buyer may win
+        Assert.False((await Soon(fourthBuyer)).Look!.Held);
     }
 
     [Fact]

@@ -42,7 +42,7 @@ public static class OrdersApi
     /// <summary>
     /// One read: the ticket, and whether an order holds it. In a rush, once the winner has committed, every later buyer
     /// learns it here instead of queueing on the unique index, and the buyers arriving while one such read is in flight
-    /// share its refusal (<see cref="SharedLookUps{TLook}"/>). It only ever refuses; the index still decides between
+    /// share the refusal of the next one (<see cref="SharedLookUps{TLook}"/>). It only ever refuses; the index still decides between
     /// simultaneous arrivals. Compiled once: it is all that a losing buyer costs the database, and building,
     /// funcletizing and looking up its LINQ tree on every request cost orders more than running it.
     /// </summary>

@@ -3,7 +3,8 @@ namespace SwapSeats.Orders.Api;
 /// <summary>
 /// Look-ups of one ticket shared by the buyers of a rush. A buyer never uses an answer read before they arrived: one
 /// who arrives while a look-up of the ticket is in flight joins the next one, which starts the moment the current one
-/// has answered, and every buyer who arrived meanwhile waits for that single read (holding no database connection).
+/// has answered, and every buyer who arrived meanwhile waits for that single read (holding no database connection;
+/// if its leader hangs up first, each of them reads alone).
 /// So a thousand buyers cost a read per round trip instead of a read each, and each answer was true at a moment inside
 /// the request of everyone it answers: a cancellation committed before a buyer arrived is always seen, and the moment a
 /// read judges expiry by (the clock as it starts) is never earlier than any of its buyers' arrival, so an order past its
@@ -114,6 +115,7 @@ public sealed class SharedLookUps<TLook>(TimeProvider time) where TLook : class
         catch (Exception ex)
         {
             group.TrySetException(ex); // its other buyers read for themselves
+            _ = group.Task.Exception; // observed here, so a group nobody else joined raises no unobserved-task event
             throw;
         }
         finally
