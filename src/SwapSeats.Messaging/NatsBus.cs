@@ -151,13 +151,24 @@ public sealed class NatsBus : IAsyncDisposable
     }
 
     /// <summary>
-    /// Completes when the connection is open: at once if it is, else at the next (re)connect. A worker that failed for
-    /// want of NATS waits on this beside its backoff, so it goes on the moment NATS is back.
+    /// Waits out a worker's backoff after a failed round; while NATS is away, only until it is back — the relay's
+    /// backlog goes out, and a consumer reads again, the moment NATS reconnects, not up to
+    /// <see cref="MessagingOptions.MaxRetryDelay"/> later. A failure with NATS there (the database) waits the whole backoff.
     /// </summary>
-    public Task WhenOpenAsync()
+    public async Task BackOffAsync(TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
     {
-        var next = Volatile.Read(ref _opened).Task;
-        return Connection.ConnectionState == NatsConnectionState.Open ? Task.CompletedTask : next;
+        var back = Volatile.Read(ref _opened).Task; // read before the state, so a reconnect in between is not missed
+        if (Connection.ConnectionState == NatsConnectionState.Open)
+        {
+            await Task.Delay(wait, time, cancellationToken);
+            return;
+        }
+
+        using var backoff = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var delay = Task.Delay(wait, time, backoff.Token);
+        await Task.WhenAny(delay, back);
+        await backoff.CancelAsync(); // the timer goes with it when NATS came back first
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     private async Task<(int Acknowledged, Exception? Failure)> SendBatchAsync(

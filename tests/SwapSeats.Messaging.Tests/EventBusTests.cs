@@ -224,6 +224,35 @@ public sealed class EventBusTests : IAsyncLifetime
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"The queued event arrived {clock.Elapsed} after NATS was back (the backoff is 20 s).");
     }
 
+    /// <summary>The same for the consuming side: a consumer that lost NATS reads again the moment it is back.</summary>
+    [Fact]
+    public async Task A_consumer_backing_off_during_an_outage_applies_as_soon_as_NATS_is_back()
+    {
+        var slowRetries = new Dictionary<string, string?> { ["Messaging:RetryBaseDelay"] = "00:00:20", ["Messaging:MaxRetryDelay"] = "00:00:20" };
+        await using var publisher = await MessagingHost.StartAsync("tickets", await MessagingHost.CreateDatabaseAsync(), _nats);
+        await using var consumer = await MessagingHost.StartAsync("orders", await MessagingHost.CreateDatabaseAsync(), _nats, consumers: true,
+            settings: slowRetries);
+        var earlier = NewTicket("before the outage");
+        await CommitWithEventAsync(publisher, earlier);
+        await Eventually.Until(() => ApplicationsAsync(consumer, earlier.Id), a => a.Count == 1, TimeSpan.FromSeconds(30), "the earlier event to arrive");
+
+        await _nats.StopAsync();
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5)); // the consumer's pull fails; it backs off for 20 s
+        }
+        finally
+        {
+            await _nats.StartAsync();
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var later = NewTicket("after the outage");
+        await CommitWithEventAsync(publisher, later);
+        await Eventually.Until(() => ApplicationsAsync(consumer, later.Id), a => a.Count == 1, TimeSpan.FromSeconds(40), "the later event to arrive");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"The event arrived {clock.Elapsed} after NATS was back (the backoff is 20 s).");
+    }
+
     [Fact]
     public async Task A_publish_refused_in_the_middle_of_a_batch_leaves_it_and_every_later_row_unsent()
     {

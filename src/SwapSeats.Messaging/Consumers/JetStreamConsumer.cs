@@ -96,6 +96,9 @@ internal sealed partial class JetStreamConsumer<TContext> : Worker where TContex
 
     protected override TimeSpan LongestRetry => _options.MaxRetryDelay;
 
+    /// <summary>After a failed round (NATS gone at start or mid-pull): only until NATS is back, while it is away.</summary>
+    protected override Task RetryAsync(TimeSpan wait, CancellationToken cancellationToken) => _bus.BackOffAsync(wait, _time, cancellationToken);
+
     /// <summary>Consumes until the consumer fails (NATS gone, the consumer deleted); the worker then reopens it after the backoff.</summary>
     protected override async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
     {

@@ -32,17 +32,8 @@ public sealed class OutboxRelay<TContext>(
     /// <summary>Idle until a commit with an outbox row wakes it (the poll interval only catches other replicas' rows).</summary>
     protected override Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) => signal.WaitAsync(wait, cancellationToken);
 
-    /// <summary>
-    /// After a failed round: while NATS is away, until it is back or the backoff ends, whichever is first — the backlog
-    /// goes out the moment NATS reconnects, not up to <see cref="MessagingOptions.MaxRetryDelay"/> later. A failure with
-    /// NATS there (the database) waits out the backoff.
-    /// </summary>
-    protected override Task RetryAsync(TimeSpan wait, CancellationToken cancellationToken)
-    {
-        var backoff = Task.Delay(wait, Time, cancellationToken);
-        var back = bus.WhenOpenAsync();
-        return back.IsCompleted ? backoff : Task.WhenAny(backoff, back);
-    }
+    /// <summary>After a failed round: only until NATS is back, while it is away (<see cref="NatsBus.BackOffAsync"/>).</summary>
+    protected override Task RetryAsync(TimeSpan wait, CancellationToken cancellationToken) => bus.BackOffAsync(wait, Time, cancellationToken);
 
     /// <summary>Publishes one batch, pipelined; true when a full batch went out and more may be waiting.</summary>
     internal async Task<bool> PublishBatchAsync(CancellationToken cancellationToken)
