@@ -121,6 +121,7 @@ public sealed class EventsTests(OrdersApp app) : IClassFixture<OrdersApp>
 
         var after = await app.ShowAsync(buyer, order);
         Assert.Equal(("complete", 1), (after.GetProperty("status").GetString(), after.GetProperty("version").GetInt32()));
+        await app.OutboxDrainedAsync();
         Assert.Empty(await app.Bus.PublishedAsync<OrderCancelled>(e => e.Id == order));
     }
 
@@ -139,6 +140,7 @@ public sealed class EventsTests(OrdersApp app) : IClassFixture<OrdersApp>
         await WaitForStatusAsync(markerBuyer, marker, "complete");
 
         Assert.Equal("cancelled", (await app.ShowAsync(buyer, order)).GetProperty("status").GetString());
+        await app.OutboxDrainedAsync();
         Assert.Empty(await app.Bus.PublishedAsync<OrderCompleted>(e => e.Id == order));
     }
 
@@ -155,6 +157,7 @@ public sealed class EventsTests(OrdersApp app) : IClassFixture<OrdersApp>
         await app.Bus.PublishAsync(new PaymentCreated(Guid.CreateVersion7(), marker, 2500, "usd"));
         await WaitForStatusAsync(markerBuyer, marker, "complete");
 
+        await app.OutboxDrainedAsync();
         Assert.Single(await app.Bus.PublishedAsync<OrderCompleted>(e => e.Id == order));
         Assert.Equal(1, await app.WithDbAsync(db => db.Set<SwapSeats.Messaging.Inbox.InboxMessage>().CountAsync(m => m.EventId == payment.EventId)));
     }
@@ -174,6 +177,7 @@ public sealed class EventsTests(OrdersApp app) : IClassFixture<OrdersApp>
         await app.Bus.PublishAsync(new ExpirationComplete(expiring));
         await WaitForStatusAsync(buyer, order, "complete");
         await WaitForStatusAsync(expiringBuyer, expiring, "cancelled");
+        await app.OutboxDrainedAsync();
         Assert.Empty(await app.Bus.PublishedAsync<OrderCancelled>(e => e.Id == unknown));
         Assert.Empty(await app.Bus.PublishedAsync<OrderCompleted>(e => e.Id == unknown));
     }

@@ -226,6 +226,7 @@ public sealed class PaymentsApiTests(PaymentsApp app) : IClassFixture<PaymentsAp
         await app.PayAsync(buyer, marker.Id, "tok_visa");
         await app.Bus.PublishAsync(new OrderCancelled(marker.Id, 1, new TicketRef(marker.Ticket.Id)));
         await app.Bus.WaitForAsync<PaymentRefunded>(e => e.OrderId == marker.Id);
+        await app.OutboxDrainedAsync();
         Assert.Single(await app.Bus.PublishedAsync<PaymentRefunded>(e => e.OrderId == order.Id));
     }
 

@@ -185,6 +185,7 @@ public sealed class OrderEventsTests(TicketsApp app) : IClassFixture<TicketsApp>
         await app.Bus.PublishAsync(new OrderCancelled(marker.Id, 1, new TicketRef(ticket)));
         await Eventually.Until(() => app.WithDbAsync(db => db.CancelledOrders.AnyAsync(o => o.OrderId == marker.Id)), seen => seen);
         Assert.Equal(("sold", order.Id.ToString(), 2), State(await app.ShowAsync(ticket)));
+        await app.OutboxDrainedAsync();
         Assert.Equal([1, 2], (await app.Bus.PublishedAsync<TicketUpdated>(e => e.Id == ticket)).Select(e => e.Version));
     }
 
@@ -206,6 +207,7 @@ public sealed class OrderEventsTests(TicketsApp app) : IClassFixture<TicketsApp>
         await WaitForAsync(ticket, t => t.GetProperty("status").GetString() == "available");
 
         Assert.Equal(1, duplicates.Count);
+        await app.OutboxDrainedAsync();
         var updates = await app.Bus.PublishedAsync<TicketUpdated>(e => e.Id == ticket);
         Assert.Equal([1, 2], updates.Select(e => e.Version));
     }

@@ -9,6 +9,8 @@ public sealed class TicketsApp() : ServiceApp<Program>("tickets")
 {
     public Task<T> WithDbAsync<T>(Func<TicketsDbContext, Task<T>> work) => WithDbAsync<TicketsDbContext, T>(work);
 
+    public Task OutboxDrainedAsync() => OutboxDrainedAsync<TicketsDbContext>();
+
     /// <summary>Creates (or finds) an event as <paramref name="user"/> and returns its JSON.</summary>
     public async Task<JsonElement> EventAsync(Guid user, string? name = null, string venue = "Test Arena", string city = "Testville", DateTimeOffset? startsAt = null)
     {
