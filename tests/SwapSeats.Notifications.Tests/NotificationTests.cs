@@ -243,6 +243,28 @@ public sealed class NotificationDelayTests(NotificationsApp app) : IClassFixture
         Assert.All(buyers, b => Assert.Single(app.Smtp.To(b.Email)));
     }
 
+    /// <summary>
+    /// A lone email that failed is tried again at its retry time, with nothing else queued or committed to wake the
+    /// sender: the round that failed it knows when it is due again (the sender reads no queue after its sends).
+    /// </summary>
+    [Fact]
+    public async Task A_lone_email_that_failed_is_tried_again_at_its_retry_time()
+    {
+        var buyer = (Id: Guid.CreateVersion7(), Email: $"lone-{Guid.NewGuid():N}@example.com");
+        await ListedAsync();
+        await app.Bus.PublishAsync(new UserCreated(buyer.Id, buyer.Email));
+        await app.Smtp.StopAsync();
+        await app.Bus.PublishAsync(Order(buyer.Id));
+        await Eventually.Until(() => app.EmailsAsync(buyer.Id), emails => emails.Count == 1 && emails[0].Attempts > 0, TimeSpan.FromSeconds(20),
+            "a failed attempt");
+
+        await app.Smtp.StartAsync();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Eventually.Until(() => Task.FromResult(app.Smtp.To(buyer.Email).Count()), n => n == 1, TimeSpan.FromSeconds(40), "the email");
+        // Retries come 1 s, 2 s, 4 s ... after a failure; an idle sender that had forgotten it would sleep its full minute.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the email was sent {clock.Elapsed.TotalSeconds:F1} s after the server was back");
+    }
+
     [Fact]
     public async Task An_email_for_a_user_whose_address_has_not_arrived_is_sent_when_it_does()
     {

@@ -154,6 +154,24 @@ public sealed class Email : IDueAt
         DueAt = to is null ? null : now,
     };
 
+    /// <summary>A row as the sender's claim returned it (read with Npgsql, not EF): due again when its lease ends.</summary>
+    public static Email Claimed(Guid id, Guid causeEventId, string kind, Guid recipientId, string to, string subject, string text, string html,
+        DateTimeOffset createdAt, int attempts, string? lastError, DateTimeOffset leaseEnds) => new()
+    {
+        Id = id,
+        CauseEventId = causeEventId,
+        Kind = kind,
+        RecipientId = recipientId,
+        To = to,
+        Subject = subject,
+        Text = text,
+        Html = html,
+        CreatedAt = createdAt,
+        Attempts = attempts,
+        LastError = lastError,
+        DueAt = leaseEnds,
+    };
+
     public void AddressKnown(string to, DateTimeOffset now)
     {
         To = to;

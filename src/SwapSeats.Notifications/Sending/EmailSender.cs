@@ -1,6 +1,5 @@
 using MailKit.Net.Smtp;
 using MailKit.Security;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using SwapSeats.Messaging;
@@ -41,21 +40,50 @@ public sealed partial class EmailSender(
 
     protected override async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
     {
-        int sent;
-        while ((sent = await SendDueAsync(cancellationToken)) == BatchSize)
+        Round round;
+        while ((round = await SendDueAsync(cancellationToken)).Tried == BatchSize)
         {
         }
 
+        var wait = MessagingTelemetry.SleepUntilDue("emails", round.NextDue, Time.GetUtcNow(), MaxSleep, round.Waiting);
         // Due but claimed by another replica (SKIP LOCKED): not ours to spin on while it talks to the server.
-        var wait = await TimeUntilNextDueAsync(cancellationToken);
-        return sent == 0 && wait < TimeSpan.FromMilliseconds(500) ? TimeSpan.FromMilliseconds(500) : wait;
+        return round.Tried == 0 && wait < TimeSpan.FromMilliseconds(500) ? TimeSpan.FromMilliseconds(500) : wait;
     }
+
+    /// <summary>What a round tried, and what it leaves waiting: how many emails (the queue an operator watches) and the next one due.</summary>
+    private readonly record struct Round(int Tried, long Waiting, DateTimeOffset? NextDue);
 
     protected override Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) =>
         queued.WaitUntilAsync(Time.GetUtcNow() + wait, Time, cancellationToken);
 
-    /// <returns>How many emails were tried.</returns>
-    private async Task<int> SendDueAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims up to a batch of due emails and, in the same statement, reads what else waits (the main query reads the
+    /// table as it was before the claim, so the claimed rows are left out by id): one round trip where a claim and a
+    /// count after the sends took two. What the batch leaves waiting is known here — an email that failed or was not
+    /// tried — and emails committed meanwhile wake the worker through the commit signal.
+    /// </summary>
+    private const string ClaimSql = """
+        WITH claimed AS (
+            UPDATE emails SET due_at = $1
+            WHERE id IN (SELECT id FROM emails WHERE due_at <= $2 AND to_address IS NOT NULL
+                         ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+            RETURNING id, cause_event_id, kind, recipient_id, to_address, subject, text_body, html_body, created_at, attempts, last_error)
+        SELECT id, cause_event_id, kind, recipient_id, to_address, subject, text_body, html_body, created_at, attempts, last_error,
+               NULL::bigint, NULL::timestamptz
+        FROM claimed
+        UNION ALL
+        SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*), min(due_at)
+        FROM emails WHERE due_at IS NOT NULL AND to_address IS NOT NULL AND id NOT IN (SELECT id FROM claimed)
+        """;
+
+    /// <summary>Writes what the sender changed on a batch of emails (<see cref="Email.Sent"/>, Failed, Retry, Undeliverable) in one statement.</summary>
+    private const string WriteSql = """
+        UPDATE emails AS e SET attempts = u.attempts, sent_at = u.sent_at, due_at = u.due_at, last_error = u.last_error
+        FROM unnest($1::uuid[], $2::integer[], $3::timestamptz[], $4::timestamptz[], $5::text[]) AS u(id, attempts, sent_at, due_at, last_error)
+        WHERE e.id = u.id
+        """;
+
+    private async Task<Round> SendDueAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
@@ -64,16 +92,12 @@ public sealed partial class EmailSender(
         // moment SMTP accepts it, so a crash resends at most the one in flight (a rolled-back batch would resend all).
         // Rows of a replica that died fall due again when its lease ends, and another replica sends them.
         var leaseEnds = now + _lease;
-        var due = await db.Emails.FromSql($"""
-                UPDATE emails SET due_at = {leaseEnds}
-                WHERE id IN (SELECT id FROM emails WHERE due_at <= {now} AND to_address IS NOT NULL
-                             ORDER BY due_at LIMIT {BatchSize} FOR UPDATE SKIP LOCKED)
-                RETURNING *
-                """)
-            .ToListAsync(cancellationToken);
+        var rows = await PlainSql.ReadAsync(db, ClaimSql, row => ClaimRow.Read(row, leaseEnds), cancellationToken, leaseEnds, now, BatchSize);
+        var others = rows.Single(r => r.Email is null);
+        var due = rows.Where(r => r.Email is not null).Select(r => r.Email!).OrderBy(e => e.Id).ToList();
         if (due.Count == 0)
         {
-            return 0;
+            return new Round(0, others.Waiting, others.Next);
         }
 
         SmtpClient smtp;
@@ -86,11 +110,12 @@ public sealed partial class EmailSender(
             // The server is away: every email of the batch waits and is tried again.
             due.ForEach(e => e.Failed(ex.Message, now));
             LogUnreachable(logger, ex, _smtp.Host, _smtp.Port, due.Count);
-            await db.SaveChangesAsync(CancellationToken.None);
-            return 0;
+            await WriteAsync(db, due);
+            return Left(due, others);
         }
 
         var connected = true;
+        var unsent = new List<Email>();
         foreach (var email in due)
         {
             if (!connected || cancellationToken.IsCancellationRequested || leaseEnds - Time.GetUtcNow() < _smtp.Timeout)
@@ -98,6 +123,7 @@ public sealed partial class EmailSender(
                 // The connection dropped, the service stops, or the lease could run out during the next send: the
                 // rest is due again now, untried.
                 email.Retry(now);
+                unsent.Add(email);
                 continue;
             }
 
@@ -110,6 +136,7 @@ public sealed partial class EmailSender(
             {
                 // An address the sign-up accepted but SMTP cannot take: never sent, and never in the way of the rest.
                 email.Undeliverable($"Invalid address: {ex.Message}");
+                unsent.Add(email);
                 continue;
             }
 
@@ -119,17 +146,22 @@ public sealed partial class EmailSender(
                 email.Sent(now);
                 // Marked at once, even while the service stops: a lost mark is the only way an email goes out twice
                 // (the Message-ID then says it is the same one).
-                await MarkSentAsync(db, email);
+                await WriteAsync(db, [email]);
             }
             catch (Exception ex) when (ex is SmtpCommandException or SmtpProtocolException or IOException or MailKit.ServiceNotConnectedException)
             {
                 email.Failed(ex.Message, now);
+                unsent.Add(email);
                 LogFailed(logger, ex, email.Id, email.Attempts);
                 connected = smtp.IsConnected;
             }
         }
 
-        await db.SaveChangesAsync(CancellationToken.None);
+        if (unsent.Count > 0)
+        {
+            await WriteAsync(db, unsent);
+        }
+
         if (connected && smtp.IsConnected)
         {
             _idleSince = Time.GetUtcNow();
@@ -139,7 +171,31 @@ public sealed partial class EmailSender(
             await DropConnectionAsync();
         }
 
-        return due.Count;
+        return Left(due, others);
+    }
+
+    /// <summary>A row of <see cref="ClaimSql"/>: a claimed email, or (Email null) how many others wait and the next one due.</summary>
+    private readonly record struct ClaimRow(Email? Email, long Waiting, DateTimeOffset? Next)
+    {
+        public static ClaimRow Read(Npgsql.NpgsqlDataReader row, DateTimeOffset leaseEnds) => row.IsDBNull(0)
+            ? new ClaimRow(null, row.GetInt64(11), row.IsDBNull(12) ? null : row.GetFieldValue<DateTimeOffset>(12))
+            : new ClaimRow(Email.Claimed(row.GetGuid(0), row.GetGuid(1), row.GetString(2), row.GetGuid(3), row.GetString(4), row.GetString(5),
+                row.GetString(6), row.GetString(7), row.GetFieldValue<DateTimeOffset>(8), row.GetInt32(9), row.IsDBNull(10) ? null : row.GetString(10),
+                leaseEnds), 0, null);
+    }
+
+    /// <summary>What waits after a batch: the emails the claim left, and those of the batch that are due again.</summary>
+    private static Round Left(List<Email> batch, ClaimRow others)
+    {
+        var waiting = others.Waiting;
+        var next = others.Next;
+        foreach (var email in batch.Where(e => e.DueAt is not null))
+        {
+            waiting++;
+            next = next is null || email.DueAt < next ? email.DueAt : next;
+        }
+
+        return new Round(batch.Count, waiting, next);
     }
 
     /// <summary>The kept connection if the server still answers on it, otherwise a new one.</summary>
@@ -248,25 +304,14 @@ public sealed partial class EmailSender(
     }
 
     /// <summary>
-    /// Writes what <see cref="Email.Sent"/> changed, in one plain statement: a SaveChanges per email (change detection,
-    /// command building) cost the sender more than the email.
+    /// Writes the emails' outcomes in one plain statement: the sender never tracks them in EF (a SaveChanges per email
+    /// — change detection, command building — cost it more than the email).
     /// </summary>
-    private static async Task MarkSentAsync(NotificationsDbContext db, Email email)
-    {
-        await PlainSql.ExecuteAsync(db, "UPDATE emails SET attempts = $1, sent_at = $2, due_at = $3, last_error = $4 WHERE id = $5",
-            CancellationToken.None, email.Attempts, email.SentAt, email.DueAt, email.LastError, email.Id);
-        db.Entry(email).State = EntityState.Unchanged; // what the row holds now: the batch's last SaveChanges skips it
-    }
-
-    private async Task<TimeSpan> TimeUntilNextDueAsync(CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
-        // One statement: the next due email (to sleep until) and how many wait (the queue an operator watches).
-        var queue = (await PlainSql.ReadAsync(db, "SELECT count(*), min(due_at) FROM emails WHERE due_at IS NOT NULL AND to_address IS NOT NULL",
-            row => (Count: row.GetInt64(0), Next: row.IsDBNull(1) ? (DateTimeOffset?)null : row.GetFieldValue<DateTimeOffset>(1)), cancellationToken)).Single();
-        return MessagingTelemetry.SleepUntilDue("emails", queue.Next, Time.GetUtcNow(), MaxSleep, queue.Count);
-    }
+    private static Task WriteAsync(NotificationsDbContext db, IReadOnlyList<Email> emails) =>
+        PlainSql.ExecuteAsync(db, WriteSql, CancellationToken.None,
+            emails.Select(e => e.Id).ToArray(), emails.Select(e => e.Attempts).ToArray(),
+            emails.Select(e => e.SentAt?.ToUniversalTime()).ToArray(), emails.Select(e => e.DueAt?.ToUniversalTime()).ToArray(),
+            emails.Select(e => e.LastError).ToArray());
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SMTP server {Host}:{Port} unreachable; {Count} emails wait")]
     private static partial void LogUnreachable(ILogger logger, Exception exception, string host, int port, int count);
