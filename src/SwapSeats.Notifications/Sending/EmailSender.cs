@@ -41,17 +41,22 @@ public sealed partial class EmailSender(
     protected override async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
     {
         Round round;
-        while ((round = await SendDueAsync(cancellationToken)).Tried == BatchSize)
+        while ((round = await SendDueAsync(cancellationToken)) is { Full: true, Unreachable: false })
         {
         }
 
-        var wait = MessagingTelemetry.SleepUntilDue("emails", round.NextDue, Time.GetUtcNow(), MaxSleep, round.Waiting);
-        // Due but claimed by another replica (SKIP LOCKED): not ours to spin on while it talks to the server.
-        return round.Tried == 0 && wait < TimeSpan.FromMilliseconds(500) ? TimeSpan.FromMilliseconds(500) : wait;
+        // A full batch's claim does not read the queue (more was due at once); only an unreachable server ends the loop on one.
+        var (waiting, next) = round.Full ? await QueueAsync(cancellationToken) : (round.Waiting, round.NextDue);
+        var wait = MessagingTelemetry.SleepUntilDue("emails", next, Time.GetUtcNow(), MaxSleep, waiting);
+        // Due but claimed by another replica (SKIP LOCKED), or the server is away: not ours to spin on.
+        return (round.Tried == 0 || round.Unreachable) && wait < TimeSpan.FromMilliseconds(500) ? TimeSpan.FromMilliseconds(500) : wait;
     }
 
     /// <summary>What a round tried, and what it leaves waiting: how many emails (the queue an operator watches) and the next one due.</summary>
-    private readonly record struct Round(int Tried, long Waiting, DateTimeOffset? NextDue);
+    private readonly record struct Round(int Tried, bool Unreachable, long Waiting, DateTimeOffset? NextDue)
+    {
+        public bool Full => Tried == BatchSize;
+    }
 
     protected override Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) =>
         queued.WaitUntilAsync(Time.GetUtcNow() + wait, Time, cancellationToken);
@@ -59,7 +64,8 @@ public sealed partial class EmailSender(
     /// <summary>
     /// Claims up to a batch of due emails and, in the same statement, reads what else waits (the main query reads the
     /// table as it was before the claim, so the claimed rows are left out by id): one round trip where a claim and a
-    /// count after the sends took two. What the batch leaves waiting is known here — an email that failed or was not
+    /// count after the sends took two. A full batch skips that read (a one-time filter): a backlog is drained without
+    /// a scan of the whole queue per batch. What the batch leaves waiting is known here — an email that failed or was not
     /// tried — and emails committed meanwhile wake the worker through the commit signal.
     /// </summary>
     private const string ClaimSql = """
@@ -74,13 +80,17 @@ public sealed partial class EmailSender(
         UNION ALL
         SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*), min(due_at)
         FROM emails WHERE due_at IS NOT NULL AND to_address IS NOT NULL AND id NOT IN (SELECT id FROM claimed)
+                      AND (SELECT count(*) FROM claimed) < $3
         """;
 
-    /// <summary>Writes what the sender changed on a batch of emails (<see cref="Email.Sent"/>, Failed, Retry, Undeliverable) in one statement.</summary>
+    /// <summary>
+    /// Writes what the sender changed on a batch of emails (<see cref="Email.Sent"/>, Failed, Retry, Undeliverable) in one
+    /// statement. A row already marked sent is left alone: a sender whose lease ran out must not make another's sent email due again.
+    /// </summary>
     private const string WriteSql = """
         UPDATE emails AS e SET attempts = u.attempts, sent_at = u.sent_at, due_at = u.due_at, last_error = u.last_error
         FROM unnest($1::uuid[], $2::integer[], $3::timestamptz[], $4::timestamptz[], $5::text[]) AS u(id, attempts, sent_at, due_at, last_error)
-        WHERE e.id = u.id
+        WHERE e.id = u.id AND e.sent_at IS NULL
         """;
 
     private async Task<Round> SendDueAsync(CancellationToken cancellationToken)
@@ -97,7 +107,7 @@ public sealed partial class EmailSender(
         var due = rows.Where(r => r.Email is not null).Select(r => r.Email!).OrderBy(e => e.Id).ToList();
         if (due.Count == 0)
         {
-            return new Round(0, others.Waiting, others.Next);
+            return new Round(0, false, others.Waiting, others.Next);
         }
 
         SmtpClient smtp;
@@ -111,7 +121,7 @@ public sealed partial class EmailSender(
             due.ForEach(e => e.Failed(ex.Message, now));
             LogUnreachable(logger, ex, _smtp.Host, _smtp.Port, due.Count);
             await WriteAsync(db, due);
-            return Left(due, others);
+            return Left(due, others) with { Unreachable = true };
         }
 
         var connected = true;
@@ -195,7 +205,7 @@ public sealed partial class EmailSender(
             next = next is null || email.DueAt < next ? email.DueAt : next;
         }
 
-        return new Round(batch.Count, waiting, next);
+        return new Round(batch.Count, false, waiting, next);
     }
 
     /// <summary>The kept connection if the server still answers on it, otherwise a new one.</summary>
@@ -312,6 +322,15 @@ public sealed partial class EmailSender(
             emails.Select(e => e.Id).ToArray(), emails.Select(e => e.Attempts).ToArray(),
             emails.Select(e => e.SentAt?.ToUniversalTime()).ToArray(), emails.Select(e => e.DueAt?.ToUniversalTime()).ToArray(),
             emails.Select(e => e.LastError).ToArray());
+
+    /// <summary>How many emails wait and when the next is due, read on its own: after a full batch, whose claim skipped it.</summary>
+    private async Task<(long Waiting, DateTimeOffset? Next)> QueueAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<NotificationsDbContext>();
+        return (await PlainSql.ReadAsync(db, "SELECT count(*), min(due_at) FROM emails WHERE due_at IS NOT NULL AND to_address IS NOT NULL",
+            row => (row.GetInt64(0), row.IsDBNull(1) ? (DateTimeOffset?)null : row.GetFieldValue<DateTimeOffset>(1)), cancellationToken)).Single();
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SMTP server {Host}:{Port} unreachable; {Count} emails wait")]
     private static partial void LogUnreachable(ILogger logger, Exception exception, string host, int port, int count);
