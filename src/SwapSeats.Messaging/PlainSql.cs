@@ -29,6 +29,35 @@ public static class PlainSql
         }
     }
 
+    /// <summary>
+    /// Runs one statement once per set of parameters, all in one round trip (an <see cref="NpgsqlBatch"/>): a write of
+    /// several rows by their keys that keeps the plan of a one-row write, which an <c>unnest</c> join cannot promise.
+    /// </summary>
+    public static async Task ExecuteForEachAsync(DbContext db, string sql, IEnumerable<object?[]> parameterSets, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(),
+                (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
+            foreach (var parameters in parameterSets)
+            {
+                var command = new NpgsqlBatchCommand(sql);
+                AddParameters(command.Parameters, parameters);
+                batch.BatchCommands.Add(command);
+            }
+
+            if (batch.BatchCommands.Count > 0)
+            {
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
     /// <summary>Runs a query (or a statement with <c>RETURNING</c>) and reads each row with <paramref name="read"/>.</summary>
     public static async Task<List<T>> ReadAsync<T>(DbContext db, string sql, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken,
         params object?[] parameters)
@@ -56,9 +85,15 @@ public static class PlainSql
     {
         var command = new NpgsqlCommand(sql, (NpgsqlConnection)db.Database.GetDbConnection(),
             (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction());
+        AddParameters(command.Parameters, parameters);
+        return command;
+    }
+
+    private static void AddParameters(NpgsqlParameterCollection collection, object?[] parameters)
+    {
         foreach (var parameter in parameters)
         {
-            command.Parameters.Add(new NpgsqlParameter
+            collection.Add(new NpgsqlParameter
             {
                 Value = parameter switch
                 {
@@ -68,7 +103,5 @@ public static class PlainSql
                 },
             });
         }
-
-        return command;
     }
 }

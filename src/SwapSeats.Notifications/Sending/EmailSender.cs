@@ -84,14 +84,11 @@ public sealed partial class EmailSender(
         """;
 
     /// <summary>
-    /// Writes what the sender changed on a batch of emails (<see cref="Email.Sent"/>, Failed, Retry, Undeliverable) in one
-    /// statement. A row already marked sent is left alone: a sender whose lease ran out must not make another's sent email due again.
+    /// Writes what the sender changed on an email (<see cref="Email.Sent"/>, Failed, Retry, Undeliverable). A row already
+    /// marked sent is left alone: a sender whose lease ran out must not make another's sent email due again.
     /// </summary>
-    private const string WriteSql = """
-        UPDATE emails AS e SET attempts = u.attempts, sent_at = u.sent_at, due_at = u.due_at, last_error = u.last_error
-        FROM unnest($1::uuid[], $2::integer[], $3::timestamptz[], $4::timestamptz[], $5::text[]) AS u(id, attempts, sent_at, due_at, last_error)
-        WHERE e.id = u.id AND e.sent_at IS NULL
-        """;
+    private const string WriteSql =
+        "UPDATE emails SET attempts = $1, sent_at = $2, due_at = $3, last_error = $4 WHERE id = $5 AND sent_at IS NULL";
 
     private async Task<Round> SendDueAsync(CancellationToken cancellationToken)
     {
@@ -314,14 +311,12 @@ public sealed partial class EmailSender(
     }
 
     /// <summary>
-    /// Writes the emails' outcomes in one plain statement: the sender never tracks them in EF (a SaveChanges per email
-    /// — change detection, command building — cost it more than the email).
+    /// Writes the emails' outcomes by their keys, in one round trip: the sender never tracks them in EF (a SaveChanges per
+    /// email — change detection, command building — cost it more than the email).
     /// </summary>
     private static Task WriteAsync(NotificationsDbContext db, IReadOnlyList<Email> emails) =>
-        PlainSql.ExecuteAsync(db, WriteSql, CancellationToken.None,
-            emails.Select(e => e.Id).ToArray(), emails.Select(e => e.Attempts).ToArray(),
-            emails.Select(e => e.SentAt?.ToUniversalTime()).ToArray(), emails.Select(e => e.DueAt?.ToUniversalTime()).ToArray(),
-            emails.Select(e => e.LastError).ToArray());
+        PlainSql.ExecuteForEachAsync(db, WriteSql, emails.Select(e => new object?[] { e.Attempts, e.SentAt, e.DueAt, e.LastError, e.Id }),
+            CancellationToken.None);
 
     /// <summary>How many emails wait and when the next is due, read on its own: after a full batch, whose claim skipped it.</summary>
     private async Task<(long Waiting, DateTimeOffset? Next)> QueueAsync(CancellationToken cancellationToken)
