@@ -108,7 +108,7 @@ public static class BenchDoc
                      ("closed loop: order.created relay (ms)", "throughput.order.created.relayMs"),
                      ("closed loop: order.created sent → applied by payments (ms)", "throughput.order.created.toConsumerMs"),
                      ("listing, POST /api/tickets (ms)", "throughput.listMs"), ("listings/s", "throughput.listingsPerSecond"),
-                     ("machine speed after the warm-up: SHA-256 of 16 MiB on one thread, best of 5 (ms; two runs' CPU figures compare as far as these agree)",
+                     ("machine speed after the warm-up: SHA-256 of 128 MiB on one thread, best of 5 (ms; two runs' CPU figures compare as far as these agree)",
                          "machine.calibrationStartMs"),
                      ("machine speed at the end, the same workload (ms)", "machine.calibrationEndMs"),
                      ("idle: CPU the system uses per second doing nothing (ms)", "idle.cpuMsPerSecond"),

@@ -33,8 +33,13 @@ public static class PlainSql
     /// Runs one statement once per set of parameters, all in one round trip (an <see cref="NpgsqlBatch"/>): a write of
     /// several rows by their keys that keeps the plan of a one-row write, which an <c>unnest</c> join cannot promise.
     /// </summary>
-    public static async Task ExecuteForEachAsync(DbContext db, string sql, IEnumerable<object?[]> parameterSets, CancellationToken cancellationToken)
+    public static async Task ExecuteForEachAsync(DbContext db, string sql, IReadOnlyCollection<object?[]> parameterSets, CancellationToken cancellationToken)
     {
+        if (parameterSets.Count == 0)
+        {
+            return;
+        }
+
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
@@ -47,10 +52,7 @@ public static class PlainSql
                 batch.BatchCommands.Add(command);
             }
 
-            if (batch.BatchCommands.Count > 0)
-            {
-                await batch.ExecuteNonQueryAsync(cancellationToken);
-            }
+            await batch.ExecuteNonQueryAsync(cancellationToken);
         }
         finally
         {

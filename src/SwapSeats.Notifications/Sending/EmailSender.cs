@@ -315,7 +315,7 @@ public sealed partial class EmailSender(
     /// email — change detection, command building — cost it more than the email).
     /// </summary>
     private static Task WriteAsync(NotificationsDbContext db, IReadOnlyList<Email> emails) =>
-        PlainSql.ExecuteForEachAsync(db, WriteSql, emails.Select(e => new object?[] { e.Attempts, e.SentAt, e.DueAt, e.LastError, e.Id }),
+        PlainSql.ExecuteForEachAsync(db, WriteSql, emails.Select(e => new object?[] { e.Attempts, e.SentAt, e.DueAt, e.LastError, e.Id }).ToList(),
             CancellationToken.None);
 
     /// <summary>How many emails wait and when the next is due, read on its own: after a full batch, whose claim skipped it.</summary>
