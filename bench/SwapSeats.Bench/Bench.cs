@@ -44,7 +44,6 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
         // More processes (the replicas' system) idle higher: 50 ms/s more allowed for each further replica of every service.
         await SettleAsync("warmup", AfterWarmUpCpuMsPerSecond + 50 * (system.Replicas - 1));
         await MeasureIdleAsync();
-        Calibrate("Start");
         foreach (var (name, scenario) in new (string, Func<Task>)[]
                  {
                      ("race", () => RaceAsync("race", options.RaceBuyers)), ("throughput", ThroughputAsync), ("open", OpenModelAsync),
@@ -57,9 +56,6 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
                 await scenario();
             }
         }
-
-        await SettleAsync("end", Math.Max(1.5 * _idleCpuMsPerSecond, _idleCpuMsPerSecond + 60));
-        Calibrate("End");
 
         // Sessions of users notifications never heard of (none, unless a scenario outgrew its sign-ups): their emails wait.
         Report["users.strangers"] = Interlocked.Read(ref _strangers);
@@ -122,33 +118,6 @@ public sealed partial class Bench(SwapSeatsSystem system, BenchOptions options, 
     }
 
     private double _idleCpuMsPerSecond;
-
-    /// <summary>
-    /// The machine's speed at this moment, on a settled system: a fixed single-threaded workload (SHA-256 over 16 MiB eight
-    /// times, ~0.1 s: long enough for the scheduler's and the timer's noise not to matter), the best of five. On this VM every process's CPU per purchase — nats-server's and the load generator's too — moved by up
-    /// to half between runs minutes apart with the code unchanged: two runs' CPU figures compare only as far as these agree.
-    /// </summary>
-    private void Calibrate(string when)
-    {
-        var data = new byte[16 << 20];
-        new Random(1).NextBytes(data);
-        var best = double.MaxValue;
-        for (var i = 0; i < (options.IsSmoke ? 1 : 5); i++)
-        {
-            var clock = Stopwatch.StartNew();
-            using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-            for (var pass = 0; pass < 8; pass++)
-            {
-                hash.AppendData(data);
-            }
-
-            hash.GetHashAndReset();
-            best = Math.Min(best, clock.Elapsed.TotalMilliseconds);
-        }
-
-        Report[$"machine.calibration{when}Ms"] = Math.Round(best, 1);
-        log.WriteLine($"  machine speed ({when.ToLowerInvariant()}): SHA-256 of 128 MiB in {best:F1} ms");
-    }
 
     /// <summary>
     /// The level the system must fall below after the warm-up before its idle cost is measured (ms of CPU per second, all
