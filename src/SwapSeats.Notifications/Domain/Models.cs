@@ -155,22 +155,16 @@ public sealed class Email : IDueAt
     };
 
     /// <summary>A row as the sender's claim returned it (read with Npgsql, not EF): due again when its lease ends.</summary>
-    public static Email Claimed(Guid id, Guid causeEventId, string kind, Guid recipientId, string to, string subject, string text, string html,
-        DateTimeOffset createdAt, int attempts, string? lastError, DateTimeOffset leaseEnds) => new()
+    public static Email Claimed(Guid id, Guid causeEventId, string kind, Guid recipientId, string to, Composed content, DateTimeOffset createdAt,
+        int attempts, string? lastError, DateTimeOffset leaseEnds)
     {
-        Id = id,
-        CauseEventId = causeEventId,
-        Kind = kind,
-        RecipientId = recipientId,
-        To = to,
-        Subject = subject,
-        Text = text,
-        Html = html,
-        CreatedAt = createdAt,
-        Attempts = attempts,
-        LastError = lastError,
-        DueAt = leaseEnds,
-    };
+        var email = Queue(causeEventId, kind, recipientId, to, content, createdAt);
+        email.Id = id;
+        email.Attempts = attempts;
+        email.LastError = lastError;
+        email.DueAt = leaseEnds;
+        return email;
+    }
 
     public void AddressKnown(string to, DateTimeOffset now)
     {

@@ -41,22 +41,22 @@ public sealed partial class EmailSender(
     protected override async Task<TimeSpan> RunOnceAsync(CancellationToken cancellationToken)
     {
         Round round;
-        while ((round = await SendDueAsync(cancellationToken)) is { Full: true, Unreachable: false })
+        while ((round = await SendDueAsync(cancellationToken)).Tried == BatchSize)
         {
         }
 
-        // A full batch's claim does not read the queue (more was due at once); only an unreachable server ends the loop on one.
-        var (waiting, next) = round.Full ? await QueueAsync(cancellationToken) : (round.Waiting, round.NextDue);
+        // Only an unreachable server ends the loop on a full batch, whose claim did not read the queue: read it on its own.
+        var (waiting, next) = round.Waiting is { } known ? (known, round.NextDue) : await QueueAsync(cancellationToken);
         var wait = MessagingTelemetry.SleepUntilDue("emails", next, Time.GetUtcNow(), MaxSleep, waiting);
         // Due but claimed by another replica (SKIP LOCKED), or the server is away: not ours to spin on.
-        return (round.Tried == 0 || round.Unreachable) && wait < TimeSpan.FromMilliseconds(500) ? TimeSpan.FromMilliseconds(500) : wait;
+        return round.Tried == 0 && wait < TimeSpan.FromMilliseconds(500) ? TimeSpan.FromMilliseconds(500) : wait;
     }
 
-    /// <summary>What a round tried, and what it leaves waiting: how many emails (the queue an operator watches) and the next one due.</summary>
-    private readonly record struct Round(int Tried, bool Unreachable, long Waiting, DateTimeOffset? NextDue)
-    {
-        public bool Full => Tried == BatchSize;
-    }
+    /// <summary>
+    /// What a round tried (0 when the server was unreachable: nothing was), and what it leaves waiting: how many emails
+    /// (the queue an operator watches) and the next one due — null when a full batch's claim skipped reading them.
+    /// </summary>
+    private readonly record struct Round(int Tried, long? Waiting, DateTimeOffset? NextDue);
 
     protected override Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) =>
         queued.WaitUntilAsync(Time.GetUtcNow() + wait, Time, cancellationToken);
@@ -104,7 +104,7 @@ public sealed partial class EmailSender(
         var due = rows.Where(r => r.Email is not null).Select(r => r.Email!).OrderBy(e => e.Id).ToList();
         if (due.Count == 0)
         {
-            return new Round(0, false, others.Waiting, others.Next);
+            return new Round(0, others.Waiting, others.Next);
         }
 
         SmtpClient smtp;
@@ -118,7 +118,7 @@ public sealed partial class EmailSender(
             due.ForEach(e => e.Failed(ex.Message, now));
             LogUnreachable(logger, ex, _smtp.Host, _smtp.Port, due.Count);
             await WriteAsync(db, due);
-            return Left(due, others) with { Unreachable = true };
+            return Left(due, others) with { Tried = 0 };
         }
 
         var connected = true;
@@ -186,14 +186,19 @@ public sealed partial class EmailSender(
     {
         public static ClaimRow Read(Npgsql.NpgsqlDataReader row, DateTimeOffset leaseEnds) => row.IsDBNull(0)
             ? new ClaimRow(null, row.GetInt64(11), row.IsDBNull(12) ? null : row.GetFieldValue<DateTimeOffset>(12))
-            : new ClaimRow(Email.Claimed(row.GetGuid(0), row.GetGuid(1), row.GetString(2), row.GetGuid(3), row.GetString(4), row.GetString(5),
-                row.GetString(6), row.GetString(7), row.GetFieldValue<DateTimeOffset>(8), row.GetInt32(9), row.IsDBNull(10) ? null : row.GetString(10),
-                leaseEnds), 0, null);
+            : new ClaimRow(Email.Claimed(row.GetGuid(0), row.GetGuid(1), row.GetString(2), row.GetGuid(3), row.GetString(4),
+                new Composed(row.GetString(5), row.GetString(6), row.GetString(7)), row.GetFieldValue<DateTimeOffset>(8), row.GetInt32(9),
+                row.IsDBNull(10) ? null : row.GetString(10), leaseEnds), 0, null);
     }
 
     /// <summary>What waits after a batch: the emails the claim left, and those of the batch that are due again.</summary>
     private static Round Left(List<Email> batch, ClaimRow others)
     {
+        if (batch.Count == BatchSize)
+        {
+            return new Round(batch.Count, null, null); // the claim skipped the queue; the loop goes on, or reads it
+        }
+
         var waiting = others.Waiting;
         var next = others.Next;
         foreach (var email in batch.Where(e => e.DueAt is not null))
@@ -202,7 +207,7 @@ public sealed partial class EmailSender(
             next = next is null || email.DueAt < next ? email.DueAt : next;
         }
 
-        return new Round(batch.Count, false, waiting, next);
+        return new Round(batch.Count, waiting, next);
     }
 
     /// <summary>The kept connection if the server still answers on it, otherwise a new one.</summary>
