@@ -32,6 +32,23 @@ public abstract partial class Worker(ILogger logger, TimeProvider time) : Backgr
     /// <summary>Waits between rounds; a worker that can be woken (a commit signal) overrides this.</summary>
     protected virtual Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) => Task.Delay(wait, Time, cancellationToken);
 
+    private DateTimeOffset? _wakeAt;
+
+    /// <summary>
+    /// A round's answer for a worker that sleeps until a moment (its next due row): <paramref name="wait"/>, counted from
+    /// <paramref name="now"/>, the clock reading the round decided by; <see cref="WakeAt"/> then ends the idle wait at that
+    /// moment, not <paramref name="wait"/> after a later reading. A clock that moved in between pushed the wake past the
+    /// due row: a test's fake clock advanced while the round ran, and the reservation timer never fired.
+    /// </summary>
+    protected TimeSpan SleepUntil(DateTimeOffset now, TimeSpan wait)
+    {
+        _wakeAt = now + wait;
+        return wait;
+    }
+
+    /// <summary>When the idle wait after this round ends: the moment the round decided (<see cref="SleepUntil"/>), else <paramref name="wait"/> from now.</summary>
+    protected DateTimeOffset WakeAt(TimeSpan wait) => _wakeAt ?? Time.GetUtcNow() + wait;
+
     /// <summary>Waits out the backoff after a failed round; a worker that can tell when its cause is gone overrides this.</summary>
     protected virtual Task RetryAsync(TimeSpan wait, CancellationToken cancellationToken) => Task.Delay(wait, Time, cancellationToken);
 
@@ -43,6 +60,7 @@ public abstract partial class Worker(ILogger logger, TimeProvider time) : Backgr
             TimeSpan wait;
             try
             {
+                _wakeAt = null;
                 wait = await RunOnceAsync(stoppingToken);
                 failures = 0;
                 if (wait == Done)

@@ -40,7 +40,7 @@ public sealed partial class ExpirationScheduler(
 
     /// <summary>Sleeps until the next due timer, or until a newly committed timer falls due sooner.</summary>
     protected override Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) =>
-        newTimers.WaitUntilAsync(Time.GetUtcNow() + wait, Time, cancellationToken);
+        newTimers.WaitUntilAsync(WakeAt(wait), Time, cancellationToken);
 
     /// <summary>Fires up to one batch of due timers in one transaction with their events.</summary>
     /// <returns>How many fired.</returns>
@@ -84,7 +84,8 @@ public sealed partial class ExpirationScheduler(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ExpirationDbContext>();
         var next = await db.Timers.Where(t => t.Status == TimerStatus.Pending).MinAsync(t => t.ExpiresAt, cancellationToken);
-        return MessagingTelemetry.SleepUntilDue("timers", next, Time.GetUtcNow(), _options.MaxSleep);
+        var now = Time.GetUtcNow();
+        return SleepUntil(now, MessagingTelemetry.SleepUntilDue("timers", next, now, _options.MaxSleep));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Fired {Count} reservation timers, the oldest {LatenessMs:F0} ms after it was due")]

@@ -47,9 +47,10 @@ public sealed partial class EmailSender(
 
         // Only an unreachable server ends the loop on a full batch, whose claim did not read the queue: read it on its own.
         var (waiting, next) = round.Waiting is { } known ? (known, round.NextDue) : await QueueAsync(cancellationToken);
-        var wait = MessagingTelemetry.SleepUntilDue("emails", next, Time.GetUtcNow(), MaxSleep, waiting);
+        var now = Time.GetUtcNow();
+        var wait = MessagingTelemetry.SleepUntilDue("emails", next, now, MaxSleep, waiting);
         // Due but claimed by another replica (SKIP LOCKED), or the server is away: not ours to spin on.
-        return round.Tried == 0 && wait < TimeSpan.FromMilliseconds(500) ? TimeSpan.FromMilliseconds(500) : wait;
+        return SleepUntil(now, round.Tried == 0 && wait < TimeSpan.FromMilliseconds(500) ? TimeSpan.FromMilliseconds(500) : wait);
     }
 
     /// <summary>
@@ -59,7 +60,7 @@ public sealed partial class EmailSender(
     private readonly record struct Round(int Tried, long? Waiting, DateTimeOffset? NextDue);
 
     protected override Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) =>
-        queued.WaitUntilAsync(Time.GetUtcNow() + wait, Time, cancellationToken);
+        queued.WaitUntilAsync(WakeAt(wait), Time, cancellationToken);
 
     /// <summary>
     /// Claims up to a batch of due emails and, in the same statement, reads what else waits (the main query reads the

@@ -38,8 +38,8 @@ public sealed partial class PayoutProcessor(
         {
         }
 
-        var wait = await TimeUntilNextDueAsync(cancellationToken);
-        return processed == 0 && wait < LockedBackOff ? LockedBackOff : wait;
+        var (now, wait) = await TimeUntilNextDueAsync(cancellationToken);
+        return SleepUntil(now, processed == 0 && wait < LockedBackOff ? LockedBackOff : wait);
     }
 
     /// <summary>
@@ -65,7 +65,7 @@ public sealed partial class PayoutProcessor(
     }
 
     protected override Task IdleAsync(TimeSpan wait, CancellationToken cancellationToken) =>
-        newPayouts.WaitUntilAsync(Time.GetUtcNow() + wait, Time, cancellationToken);
+        newPayouts.WaitUntilAsync(WakeAt(wait), Time, cancellationToken);
 
     /// <summary>Looks at up to one batch of due payouts, in one transaction with what they cause.</summary>
     /// <returns>How many were looked at.</returns>
@@ -167,12 +167,14 @@ public sealed partial class PayoutProcessor(
         }
     }
 
-    private async Task<TimeSpan> TimeUntilNextDueAsync(CancellationToken cancellationToken)
+    /// <returns>The clock reading it went by, and the wait from then.</returns>
+    private async Task<(DateTimeOffset Now, TimeSpan Wait)> TimeUntilNextDueAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PaymentsDbContext>();
         var next = await db.Payouts.Where(p => p.Status == PayoutStatuses.Held && p.DueAt != null).MinAsync(p => p.DueAt, cancellationToken);
-        return MessagingTelemetry.SleepUntilDue("payouts", next, Time.GetUtcNow(), MaxSleep);
+        var now = Time.GetUtcNow();
+        return (now, MessagingTelemetry.SleepUntilDue("payouts", next, now, MaxSleep));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The event of order {OrderId} started and ticket {TicketId} has no file: the buyer is refunded, the payout cancelled")]
