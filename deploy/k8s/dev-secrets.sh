@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates the Secrets the dev overlay expects, with values generated here (nothing secret is committed):
-#   swapseats-session-keys  session-signing.pem, session-public.pem   (ES256 key pair; only auth mounts the private key)
+#   swapseats-session-keys  session-signing.pem, session-public.pem   (RS256 key pair; only auth mounts the private key)
 #   postgres-credentials    password, auth, tickets, orders, expiration, payments, notifications, web
 #                                                                      (the in-cluster PostgreSQL's superuser and each service role)
 #   swapseats-db            auth, tickets, orders, expiration, payments, notifications, web (each service's connection string,

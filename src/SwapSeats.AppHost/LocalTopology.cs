@@ -65,7 +65,8 @@ internal sealed record LocalTopology(string RepoRoot, int HttpPort, int Postgres
         if (!File.Exists(privateFile) || !File.Exists(publicFile))
         {
             Directory.CreateDirectory(dir);
-            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            // RSA: every request checks a session's signature, and RS256 checks cost a third of ES256 ones (SessionKeyPem).
+            using var key = RSA.Create(2048);
             File.WriteAllText(privateFile, key.ExportPkcs8PrivateKeyPem());
             if (!OperatingSystem.IsWindows())
             {

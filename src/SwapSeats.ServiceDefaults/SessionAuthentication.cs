@@ -15,7 +15,6 @@ public sealed class SessionTokenOptions
 {
     public const string Section = "Jwt";
     public const string CookieName = "session";
-    public const string Algorithm = SecurityAlgorithms.EcdsaSha256;
 
     [Required] public string Issuer { get; set; } = "swapseats-auth";
     [Required] public string Audience { get; set; } = "swapseats";
@@ -27,25 +26,21 @@ public sealed class SessionTokenOptions
     public const string SessionIdClaim = "sid";
 
     /// <summary>
-    /// PEM of the ES256 public key (SubjectPublicKeyInfo). Either this or <see cref="PublicKeyFile"/>. It may hold
-    /// several keys one after another: a token signed by any of them is accepted, which is how the signing key is
-    /// rotated without signing anyone out (docs/operations.md, "Rotating the session signing key").
+    /// PEM of the public key (SubjectPublicKeyInfo): RSA (RS256 tokens) or P-256 (ES256 tokens). Either this or
+    /// <see cref="PublicKeyFile"/>. It may hold several keys one after another: a token signed by any of them is
+    /// accepted, which is how the signing key is rotated without signing anyone out (docs/operations.md, "Rotating the
+    /// session signing key"), from one kind of key to the other too.
     /// </summary>
     public string? PublicKeyPem { get; set; }
 
     /// <summary>Path of a PEM file holding the public key (or keys), e.g. a mounted Kubernetes secret.</summary>
     public string? PublicKeyFile { get; set; }
 
-    /// <summary>Every public key in the configured PEM, in order.</summary>
-    public List<ECDsaSecurityKey> ReadPublicKeys()
+    /// <summary>Every public key in the configured PEM, in order, each as the kind of key it is.</summary>
+    public List<AsymmetricSecurityKey> ReadPublicKeys()
     {
         var keys = System.Text.RegularExpressions.Regex.Matches(ReadPublicKeyPem(), "-----BEGIN PUBLIC KEY-----[^-]+-----END PUBLIC KEY-----")
-            .Select(block =>
-            {
-                var key = ECDsa.Create();
-                key.ImportFromPem(block.Value);
-                return new ECDsaSecurityKey(key);
-            })
+            .Select(block => SessionKeyPem.PublicKey(block.Value))
             .ToList();
         return keys.Count > 0 ? keys : throw new OptionsValidationException(Section, typeof(SessionTokenOptions),
             ["Jwt:PublicKeyPem / Jwt:PublicKeyFile holds no PEM public key (-----BEGIN PUBLIC KEY-----)."]);
@@ -56,6 +51,84 @@ public sealed class SessionTokenOptions
         : !string.IsNullOrWhiteSpace(PublicKeyFile) ? File.ReadAllText(PublicKeyFile)
         : throw new OptionsValidationException(Section, typeof(SessionTokenOptions),
             ["Set Jwt:PublicKeyPem or Jwt:PublicKeyFile (env Jwt__PublicKeyPem / Jwt__PublicKeyFile) to the auth service's public key."]);
+}
+
+/// <summary>
+/// Session keys as PEM, of either kind the SPEC allows: RSA, signing RS256, or P-256, signing ES256. The algorithm
+/// follows the key, so a deployment moves from one kind to the other by the usual key rotation. RSA is what new key
+/// pairs are (scripts/new-session-key.sh, the local run): every request to every service checks a signature, and an
+/// RS256 check costs about a third of an ES256 one (measured in docs/benchmarks-notes.md); only auth signs, at sign-in.
+/// </summary>
+public static class SessionKeyPem
+{
+    private const string RsaOid = "1.2.840.113549.1.1.1";
+    private const string EcOid = "1.2.840.10045.2.1";
+
+    /// <summary>The public key in one PEM block (SubjectPublicKeyInfo).</summary>
+    public static AsymmetricSecurityKey PublicKey(string pem)
+    {
+        var der = Der(pem, out _);
+        var oid = System.Security.Cryptography.X509Certificates.PublicKey.CreateFromSubjectPublicKeyInfo(der, out _).Oid.Value;
+        return Key(oid, rsa => rsa.ImportSubjectPublicKeyInfo(der, out _), ec => ec.ImportSubjectPublicKeyInfo(der, out _));
+    }
+
+    /// <summary>The private key auth signs with: PKCS#8 of either kind, or the older PKCS#1 (RSA) and SEC1 (EC) forms.</summary>
+    public static AsymmetricSecurityKey PrivateKey(string pem)
+    {
+        var der = Der(pem, out var label);
+        var oid = label switch
+        {
+            "RSA PRIVATE KEY" => RsaOid,
+            "EC PRIVATE KEY" => EcOid,
+            // PKCS#8 PrivateKeyInfo: SEQUENCE { version, AlgorithmIdentifier SEQUENCE { algorithm OID, … }, key }
+            _ => PrivateKeyInfoAlgorithm(der),
+        };
+        return Key(oid, rsa => rsa.ImportFromPem(pem), ec => ec.ImportFromPem(pem));
+    }
+
+    /// <summary>What a key signs: RS256 for RSA, ES256 for P-256.</summary>
+    public static string AlgorithmOf(SecurityKey key) => key switch
+    {
+        RsaSecurityKey => SecurityAlgorithms.RsaSha256,
+        ECDsaSecurityKey => SecurityAlgorithms.EcdsaSha256,
+        _ => throw Unsupported(key.GetType().Name),
+    };
+
+    private static AsymmetricSecurityKey Key(string? oid, Action<RSA> importRsa, Action<ECDsa> importEc)
+    {
+        switch (oid)
+        {
+            case RsaOid:
+                var rsa = RSA.Create();
+                importRsa(rsa);
+                return rsa.KeySize >= 2048 ? new RsaSecurityKey(rsa) : throw Unsupported($"a {rsa.KeySize}-bit RSA key (2048 bits at least)");
+            case EcOid:
+                var ec = ECDsa.Create();
+                importEc(ec);
+                var curve = ec.ExportParameters(includePrivateParameters: false).Curve.Oid;
+                return curve.Value == ECCurve.NamedCurves.nistP256.Oid.Value ? new ECDsaSecurityKey(ec)
+                    : throw Unsupported($"an EC key on curve {curve.FriendlyName ?? curve.Value}");
+            default:
+                throw Unsupported($"a key of algorithm {oid}");
+        }
+    }
+
+    private static byte[] Der(string pem, out string label)
+    {
+        var fields = PemEncoding.Find(pem);
+        label = pem[fields.Label].ToString();
+        return Convert.FromBase64String(pem[fields.Base64Data]);
+    }
+
+    private static string PrivateKeyInfoAlgorithm(byte[] der)
+    {
+        var info = new System.Formats.Asn1.AsnReader(der, System.Formats.Asn1.AsnEncodingRules.BER).ReadSequence();
+        info.ReadInteger();
+        return info.ReadSequence().ReadObjectIdentifier();
+    }
+
+    private static CryptographicException Unsupported(string what) =>
+        new($"Session keys are RSA (RS256) or P-256 (ES256); this is {what}.");
 }
 
 public static class SessionAuthentication
@@ -84,16 +157,17 @@ public static class SessionAuthentication
             .Configure<IOptions<SessionTokenOptions>>((bearer, tokenOptions) =>
             {
                 var options = tokenOptions.Value;
+                var keys = options.ReadPublicKeys();
                 bearer.MapInboundClaims = false;
                 bearer.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = options.Issuer,
                     ValidAudience = options.Audience,
                     // One key, or the old and the new one while the signing key is rotated.
-                    IssuerSigningKeys = options.ReadPublicKeys(),
+                    IssuerSigningKeys = keys,
                     TryAllIssuerSigningKeys = true,
-                    // Only the asymmetric algorithm auth signs with: "none" and HMAC tricks are refused.
-                    ValidAlgorithms = [SessionTokenOptions.Algorithm],
+                    // Only the asymmetric algorithms of the keys given: "none" and HMAC tricks are refused.
+                    ValidAlgorithms = keys.Select(SessionKeyPem.AlgorithmOf).Distinct().ToList(),
                     RequireSignedTokens = true,
                     RequireExpirationTime = true,
                     ClockSkew = TimeSpan.FromSeconds(30),

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
 using SwapSeats.Testing;
 
 namespace SwapSeats.Auth.Tests;
@@ -8,6 +10,7 @@ namespace SwapSeats.Auth.Tests;
 /// docs/operations.md, "Rotating the session signing key", step by step against auth on one database: every service
 /// first accepts the old and the new public key, then auth signs with the new key, and only after the old sessions have
 /// run out is the old public key removed. Nobody is signed out on the way; afterwards the old key signs nothing valid.
+/// The same steps move a deployment from a P-256 pair (ES256, what scripts/new-session-key.sh made before) to RSA.
 /// </summary>
 public sealed class KeyRotationTests(AuthApp app) : IClassFixture<AuthApp>
 {
@@ -37,8 +40,10 @@ public sealed class KeyRotationTests(AuthApp app) : IClassFixture<AuthApp>
         return cookie["session=".Length..cookie.IndexOf(';')];
     }
 
-    [Fact]
-    public async Task The_signing_key_is_rotated_in_three_steps_and_nobody_is_signed_out()
+    [Theory]
+    [InlineData("RS256")] // the test run's RSA pair to a new one
+    [InlineData("ES256")] // a P-256 pair to RSA
+    public async Task The_signing_key_is_rotated_in_three_steps_and_nobody_is_signed_out(string oldAlgorithm)
     {
         // The new pair, made by the script the runbook names.
         var keys = Directory.CreateTempSubdirectory("swapseats-keys-");
@@ -54,13 +59,23 @@ public sealed class KeyRotationTests(AuthApp app) : IClassFixture<AuthApp>
             keys.Delete(recursive: true);
         }
 
-        var oldPublic = SessionKeys.PublicPem;
+        using var p256 = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var (oldSigning, oldPublic) = oldAlgorithm == "ES256"
+            ? (p256.ExportPkcs8PrivateKeyPem(), p256.ExportSubjectPublicKeyInfoPem())
+            : (SessionKeys.PrivatePem, SessionKeys.PublicPem);
         var email = AuthApp.NewEmail();
         Assert.Equal(HttpStatusCode.Created, (await AuthApp.SignUp(app.Client(), email)).StatusCode);
-        var oldSession = await SignInAsync(app.Factory, email);
+        string oldSession;
+        await using (var before = Rolled(oldSigning, oldPublic))
+        {
+            await before.StartAsync();
+            oldSession = await SignInAsync(before, email);
+        }
+
+        Assert.Equal(oldAlgorithm, new JsonWebToken(oldSession).Alg);
 
         // 1. Every service accepts both public keys; auth still signs with the old one.
-        await using (var both = Rolled(SessionKeys.PrivatePem, oldPublic + newPublic))
+        await using (var both = Rolled(oldSigning, oldPublic + newPublic))
         {
             await both.StartAsync();
             Assert.True(await SignedInAsync(both, oldSession), "the old session after step 1");
@@ -72,6 +87,7 @@ public sealed class KeyRotationTests(AuthApp app) : IClassFixture<AuthApp>
         {
             await signing.StartAsync();
             newSession = await SignInAsync(signing, email);
+            Assert.Equal("RS256", new JsonWebToken(newSession).Alg);
             Assert.True(await SignedInAsync(signing, newSession), "a new session after step 2");
             Assert.True(await SignedInAsync(signing, oldSession), "the old session after step 2");
         }

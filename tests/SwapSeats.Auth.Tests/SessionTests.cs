@@ -19,7 +19,7 @@ public sealed class SessionTests(AuthApp app) : IClassFixture<AuthApp>
     }
 
     [Fact]
-    public async Task The_session_token_is_ES256_with_subject_email_and_a_seven_day_lifetime()
+    public async Task The_session_token_is_RS256_with_subject_email_and_a_seven_day_lifetime()
     {
         var email = AuthApp.NewEmail();
         var response = await AuthApp.SignUp(app.Client(), email);
@@ -27,7 +27,7 @@ public sealed class SessionTests(AuthApp app) : IClassFixture<AuthApp>
 
         var token = new JsonWebToken(SessionCookieValue(response));
 
-        Assert.Equal("ES256", token.Alg);
+        Assert.Equal("RS256", token.Alg);
         Assert.Equal(id, token.Subject);
         Assert.Equal(email, token.GetClaim("email").Value);
         Assert.Equal(TimeSpan.FromDays(7), token.ValidTo - token.IssuedAt);
@@ -64,6 +64,19 @@ public sealed class SessionTests(AuthApp app) : IClassFixture<AuthApp>
             // "alg": "none" with no signature
             $"{noneHeader}.{forgedPayload}.",
             // signed by a key that is not auth's
+            SessionKeys.MintToken(user, "someone@example.com", DateTimeOffset.UtcNow.AddHours(1), RSA.Create(2048)),
+            // HS256 keyed with auth's public key: the RSA/HMAC confusion
+            new JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+            {
+                Issuer = SessionKeys.Issuer,
+                Audience = SessionKeys.Audience,
+                Subject = new System.Security.Claims.ClaimsIdentity([new("sub", user.ToString()), new("email", "someone@example.com"), new("sid", "s")]),
+                Expires = DateTime.UtcNow.AddHours(1),
+                SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
+                    new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Encoding.UTF8.GetBytes(SessionKeys.PublicPem)),
+                    Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
+            }),
+            // ES256, the other algorithm the SPEC allows, when no P-256 key is configured
             SessionKeys.MintToken(user, "someone@example.com", DateTimeOffset.UtcNow.AddHours(1), ECDsa.Create(ECCurve.NamedCurves.nistP256)),
             // right key, wrong issuer
             SessionKeys.MintToken(user, "someone@example.com", DateTimeOffset.UtcNow.AddHours(1), issuer: "someone-else"),

@@ -186,7 +186,7 @@ public sealed class HostileInputTests(SwapSeatsSystem system)
     {
         var user = Guid.CreateVersion7();
         var valid = SessionKeys.MintToken(user, "x@example.com", DateTimeOffset.UtcNow.AddHours(1));
-        using var stranger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var stranger = RSA.Create(2048);
         var parts = valid.Split('.');
         var otherPayload = Convert.ToBase64String(Encoding.UTF8.GetBytes(
                 $$"""{"sub":"{{Guid.CreateVersion7()}}","email":"evil@example.com","iss":"swapseats-auth","aud":"swapseats","exp":{{DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds()}}}"""))

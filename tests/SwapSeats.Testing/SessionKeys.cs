@@ -5,10 +5,10 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace SwapSeats.Testing;
 
-/// <summary>An ES256 key pair for a test run, as the auth service and the other services are given one.</summary>
+/// <summary>An RS256 key pair for a test run, as the auth service and the other services are given one.</summary>
 public static class SessionKeys
 {
-    private static readonly ECDsa Key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private static readonly RSA Key = RSA.Create(2048);
 
     public static string PrivatePem { get; } = Key.ExportPkcs8PrivateKeyPem();
 
@@ -17,9 +17,9 @@ public static class SessionKeys
     public const string Issuer = "swapseats-auth";
     public const string Audience = "swapseats";
 
-    /// <summary>Mints a token outside the auth service, e.g. an expired one, or one signed by another key. It names a
-    /// new session unless <paramref name="sessionId"/> names one (or is null: a token without a session id).</summary>
-    public static string MintToken(Guid userId, string email, DateTimeOffset expires, ECDsa? signingKey = null, string issuer = Issuer, string? sessionId = "")
+    /// <summary>Mints a token outside the auth service, e.g. an expired one, or one signed by another key (RSA: RS256,
+    /// EC: ES256). It names a new session unless <paramref name="sessionId"/> names one (or is null: no session id).</summary>
+    public static string MintToken(Guid userId, string email, DateTimeOffset expires, AsymmetricAlgorithm? signingKey = null, string issuer = Issuer, string? sessionId = "")
     {
         Claim[] session = sessionId is null ? [] : [new Claim("sid", sessionId.Length > 0 ? sessionId : Guid.NewGuid().ToString("N"))];
         var now = expires.AddHours(-1);
@@ -31,7 +31,12 @@ public static class SessionKeys
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
-            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(signingKey ?? Key), SecurityAlgorithms.EcdsaSha256),
+            SigningCredentials = (signingKey ?? Key) switch
+            {
+                RSA rsa => new SigningCredentials(new RsaSecurityKey(rsa), SecurityAlgorithms.RsaSha256),
+                ECDsa ec => new SigningCredentials(new ECDsaSecurityKey(ec), SecurityAlgorithms.EcdsaSha256),
+                var other => throw new ArgumentException($"No session algorithm signs with {other.GetType().Name}.", nameof(signingKey)),
+            },
         });
     }
 

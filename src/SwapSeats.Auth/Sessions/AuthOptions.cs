@@ -9,7 +9,10 @@ public sealed class AuthOptions
 {
     public const string Section = "Auth";
 
-    /// <summary>PEM of the ES256 private key (PKCS#8 or SEC1). Either this or <see cref="SigningKeyFile"/>.</summary>
+    /// <summary>
+    /// PEM of the private key sessions are signed with: RSA (RS256; PKCS#8 or PKCS#1) or P-256 (ES256; PKCS#8 or SEC1).
+    /// Either this or <see cref="SigningKeyFile"/>.
+    /// </summary>
     public string? SigningKeyPem { get; set; }
 
     /// <summary>Path of a PEM file with the private key, e.g. a mounted Kubernetes secret.</summary>
@@ -24,7 +27,7 @@ public sealed class AuthOptions
         builder.Services.AddOptions<AuthOptions>()
             .Bind(builder.Configuration.GetSection(Section))
             .Validate(o => !string.IsNullOrWhiteSpace(o.SigningKeyPem) || !string.IsNullOrWhiteSpace(o.SigningKeyFile),
-                "Auth:SigningKeyPem or Auth:SigningKeyFile (env Auth__SigningKeyPem / Auth__SigningKeyFile) must hold the ES256 private key.")
+                "Auth:SigningKeyPem or Auth:SigningKeyFile (env Auth__SigningKeyPem / Auth__SigningKeyFile) must hold the session signing key (RSA or P-256, PEM).")
             .Validate(o => string.IsNullOrWhiteSpace(o.SigningKeyFile) || File.Exists(o.SigningKeyFile),
                 "Auth:SigningKeyFile names a file that does not exist.")
             .Validate(o => o.SignInFailureLimit > 0 && o.SignInFailureWindow > TimeSpan.Zero,

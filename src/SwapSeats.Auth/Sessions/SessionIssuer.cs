@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -24,9 +23,9 @@ public sealed class SessionIssuer
         _auth = auth.Value;
         _token = token.Value;
         _time = time;
-        var key = ECDsa.Create();
-        key.ImportFromPem(_auth.ReadSigningKeyPem());
-        _credentials = new SigningCredentials(new ECDsaSecurityKey(key), SessionTokenOptions.Algorithm);
+        // RS256 or ES256, whichever kind of key auth is given (SessionKeyPem).
+        var key = SessionKeyPem.PrivateKey(_auth.ReadSigningKeyPem());
+        _credentials = new SigningCredentials(key, SessionKeyPem.AlgorithmOf(key));
     }
 
     public void SignIn(HttpContext context, User user)
