@@ -47,7 +47,7 @@ public static class PaymentsApi
         var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         try
         {
-            var order = await PayableOrderAsync(db, orderId, payerId, time, cancellationToken);
+            var (order, listing) = await PayableOrderAsync(db, orderId, payerId, time, cancellationToken);
             var amount = order.AmountInMinorUnits();
             if (order.ChargeReference is null)
             {
@@ -62,7 +62,7 @@ public static class PaymentsApi
                 // Locked again, read afresh and checked again: the order may have been paid or cancelled meanwhile.
                 db.ChangeTracker.Clear();
                 transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-                order = await PayableOrderAsync(db, orderId, payerId, time, cancellationToken);
+                (order, listing) = await PayableOrderAsync(db, orderId, payerId, time, cancellationToken);
             }
 
             var result = await ProviderAsync(() => provider.ChargeAsync(
@@ -74,7 +74,6 @@ public static class PaymentsApi
                     var payment = Payment.Succeeded(order, amount, currency, result.Reference, now);
                     db.Payments.Add(payment);
                     // The seller's share, held in escrow from this moment, in the same transaction as the payment.
-                    var listing = order.TicketId is { } ticketId ? await PaymentsDbContext.ListingAsync(db, ticketId, cancellationToken) : null;
                     var payout = Payout.For(payment, order, options.Value.SellerFeeRate, listing, options.Value.PayoutDelay, now);
                     db.Payouts.Add(payout);
                     db.Publish(new PaymentCreated(payment.Id, orderId, amount, currency)
@@ -104,8 +103,11 @@ public static class PaymentsApi
         }
     }
 
-    /// <summary>The caller's order, locked, if it can still be paid (SPEC order: 404 → cancelled → already paid → expired).</summary>
-    private static async Task<Order> PayableOrderAsync(PaymentsDbContext db, Guid orderId, Guid payerId, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// The caller's order, locked, if it can still be paid (SPEC order: 404 → cancelled → already paid → expired), and the
+    /// replica of its listing (null until payments has heard of it).
+    /// </summary>
+    private static async Task<(Order Order, Listing? Listing)> PayableOrderAsync(PaymentsDbContext db, Guid orderId, Guid payerId, TimeProvider time, CancellationToken cancellationToken)
     {
         var order = await db.LockOrderAsync(orderId, cancellationToken);
         if (order is null || order.UserId != payerId)
@@ -113,7 +115,7 @@ public static class PaymentsApi
             throw new NotFoundException("Order");
         }
 
-        var earlier = await PaymentsDbContext.PaymentStatuses(db, orderId).ToListAsync(cancellationToken);
+        var (earlier, listing) = await PaymentsDbContext.PaymentStatusesAndListingAsync(db, orderId, order.TicketId, cancellationToken);
         if (order.Status == OrderStatuses.Cancelled || earlier.Contains(PaymentStatuses.Declined))
         {
             // A decline cancels the order; until orders says so, the replica may still read "created".
@@ -130,7 +132,7 @@ public static class PaymentsApi
             throw new DomainException("Order has expired");
         }
 
-        return order;
+        return (order, listing);
     }
 
     /// <summary>The provider's failures as the buyer should hear them; nothing was charged in any of them.</summary>

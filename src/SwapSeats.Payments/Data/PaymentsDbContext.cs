@@ -26,13 +26,20 @@ public sealed class PaymentsDbContext(DbContextOptions<PaymentsDbContext> option
     public static readonly Func<PaymentsDbContext, Guid, CancellationToken, Task<int?>> OrderVersionAsync =
         EF.CompileAsyncQuery((PaymentsDbContext db, Guid id, CancellationToken _) => db.Orders.Where(o => o.Id == id).Select(o => (int?)o.Version).SingleOrDefault());
 
-    /// <summary>The statuses of the order's payments so far.</summary>
-    public static readonly Func<PaymentsDbContext, Guid, IAsyncEnumerable<string>> PaymentStatuses =
-        EF.CompileAsyncQuery((PaymentsDbContext db, Guid orderId) => db.Payments.Where(p => p.OrderId == orderId).Select(p => p.Status));
-
-    /// <summary>The listing's replica row (seller, event start, file).</summary>
-    public static readonly Func<PaymentsDbContext, Guid, CancellationToken, Task<Listing?>> ListingAsync =
-        EF.CompileAsyncQuery((PaymentsDbContext db, Guid id, CancellationToken _) => db.Listings.AsNoTracking().SingleOrDefault(l => l.Id == id));
+    /// <summary>
+    /// What the pay path reads once it holds the order's lock, in one round trip: the statuses of the order's payments so
+    /// far, and the replica row of its listing (seller, event start, file) that the seller's payout is made from.
+    /// </summary>
+    public static async Task<(string[] Statuses, Listing? Listing)> PaymentStatusesAndListingAsync(
+        PaymentsDbContext db, Guid orderId, Guid? ticketId, CancellationToken cancellationToken) =>
+        (await PlainSql.ReadAsync(db, """
+                SELECT ARRAY(SELECT p.status FROM payments AS p WHERE p.order_id = $1),
+                       l.id, l.seller_id, l.event_starts_at, l.has_file, l.version
+                FROM (VALUES (1)) AS one LEFT JOIN listings AS l ON l.id = $2
+                """,
+            row => (row.GetFieldValue<string[]>(0), row.IsDBNull(1) ? null
+                : Listing.Replicate(row.GetGuid(1), row.GetGuid(2), row.IsDBNull(3) ? null : row.GetFieldValue<DateTimeOffset>(3), row.GetBoolean(4), row.GetInt32(5))),
+            cancellationToken, orderId, ticketId ?? Guid.Empty)).Single();
 
     /// <summary>The order's replica row, locked until the transaction ends: payments in flight and order events queue on it.</summary>
     public async Task<Order?> LockOrderAsync(Guid orderId, CancellationToken cancellationToken) =>
