@@ -39,11 +39,9 @@ public sealed class SessionTokenOptions
     /// <summary>Every public key in the configured PEM, in order, each as the kind of key it is.</summary>
     public List<AsymmetricSecurityKey> ReadPublicKeys()
     {
-        var keys = System.Text.RegularExpressions.Regex.Matches(ReadPublicKeyPem(), "-----BEGIN PUBLIC KEY-----[^-]+-----END PUBLIC KEY-----")
-            .Select(block => SessionKeyPem.PublicKey(block.Value))
-            .ToList();
+        var keys = SessionKeyPem.PublicKeys(ReadPublicKeyPem());
         return keys.Count > 0 ? keys : throw new OptionsValidationException(Section, typeof(SessionTokenOptions),
-            ["Jwt:PublicKeyPem / Jwt:PublicKeyFile holds no PEM public key (-----BEGIN PUBLIC KEY-----)."]);
+            ["Jwt:PublicKeyPem / Jwt:PublicKeyFile holds no PEM public key (-----BEGIN PUBLIC KEY----- or -----BEGIN RSA PUBLIC KEY-----)."]);
     }
 
     public string ReadPublicKeyPem() =>
@@ -64,26 +62,32 @@ public static class SessionKeyPem
     private const string RsaOid = "1.2.840.113549.1.1.1";
     private const string EcOid = "1.2.840.10045.2.1";
 
-    /// <summary>The public key in one PEM block (SubjectPublicKeyInfo).</summary>
-    public static AsymmetricSecurityKey PublicKey(string pem)
-    {
-        var der = Der(pem, out _);
-        var oid = System.Security.Cryptography.X509Certificates.PublicKey.CreateFromSubjectPublicKeyInfo(der, out _).Oid.Value;
-        return Key(oid, rsa => rsa.ImportSubjectPublicKeyInfo(der, out _), ec => ec.ImportSubjectPublicKeyInfo(der, out _));
-    }
+    /// <summary>
+    /// Every public key in the PEM text, in order: SubjectPublicKeyInfo (<c>PUBLIC KEY</c>) of either kind, or PKCS#1
+    /// (<c>RSA PUBLIC KEY</c>). Blocks of other kinds are passed over.
+    /// </summary>
+    public static List<AsymmetricSecurityKey> PublicKeys(string pem) => Blocks(pem, "PUBLIC KEY", "RSA PUBLIC KEY")
+        .Select(block => block.Label == "RSA PUBLIC KEY"
+            ? Key(RsaOid, rsa => rsa.ImportRSAPublicKey(block.Der, out _), _ => { })
+            : Key(System.Security.Cryptography.X509Certificates.PublicKey.CreateFromSubjectPublicKeyInfo(block.Der, out _).Oid.Value,
+                rsa => rsa.ImportSubjectPublicKeyInfo(block.Der, out _), ec => ec.ImportSubjectPublicKeyInfo(block.Der, out _)))
+        .ToList();
 
-    /// <summary>The private key auth signs with: PKCS#8 of either kind, or the older PKCS#1 (RSA) and SEC1 (EC) forms.</summary>
+    /// <summary>
+    /// The private key auth signs with: the first one in the PEM text, PKCS#8 of either kind or the older PKCS#1 (RSA)
+    /// and SEC1 (EC) forms. Blocks of other kinds (the <c>EC PARAMETERS</c> openssl writes before a key) are passed over.
+    /// </summary>
     public static AsymmetricSecurityKey PrivateKey(string pem)
     {
-        var der = Der(pem, out var label);
-        var oid = label switch
+        var (label, der) = Blocks(pem, "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY").FirstOrDefault();
+        return label switch
         {
-            "RSA PRIVATE KEY" => RsaOid,
-            "EC PRIVATE KEY" => EcOid,
-            // PKCS#8 PrivateKeyInfo: SEQUENCE { version, AlgorithmIdentifier SEQUENCE { algorithm OID, … }, key }
-            _ => PrivateKeyInfoAlgorithm(der),
+            "RSA PRIVATE KEY" => Key(RsaOid, rsa => rsa.ImportRSAPrivateKey(der, out _), _ => { }),
+            "EC PRIVATE KEY" => Key(EcOid, _ => { }, ec => ec.ImportECPrivateKey(der, out _)),
+            "PRIVATE KEY" => Key(PrivateKeyInfoAlgorithm(der), rsa => rsa.ImportPkcs8PrivateKey(der, out _), ec => ec.ImportPkcs8PrivateKey(der, out _)),
+            _ => throw new CryptographicException(
+                "The session signing key holds no unencrypted PEM private key (PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)."),
         };
-        return Key(oid, rsa => rsa.ImportFromPem(pem), ec => ec.ImportFromPem(pem));
     }
 
     /// <summary>What a key signs: RS256 for RSA, ES256 for P-256.</summary>
@@ -105,19 +109,31 @@ public static class SessionKeyPem
             case EcOid:
                 var ec = ECDsa.Create();
                 importEc(ec);
-                var curve = ec.ExportParameters(includePrivateParameters: false).Curve.Oid;
-                return curve.Value == ECCurve.NamedCurves.nistP256.Oid.Value ? new ECDsaSecurityKey(ec)
-                    : throw Unsupported($"an EC key on curve {curve.FriendlyName ?? curve.Value}");
+                var curve = ec.ExportParameters(includePrivateParameters: false).Curve;
+                return curve.IsNamed && curve.Oid.Value == ECCurve.NamedCurves.nistP256.Oid.Value ? new ECDsaSecurityKey(ec)
+                    : throw Unsupported($"an EC key on curve {curve.Oid?.FriendlyName ?? curve.Oid?.Value ?? "given by explicit parameters"}");
             default:
                 throw Unsupported($"a key of algorithm {oid}");
         }
     }
 
-    private static byte[] Der(string pem, out string label)
+    /// <summary>The PEM blocks of the text with one of <paramref name="labels"/>, in order, as DER.</summary>
+    private static List<(string Label, byte[] Der)> Blocks(string pem, params string[] labels)
     {
-        var fields = PemEncoding.Find(pem);
-        label = pem[fields.Label].ToString();
-        return Convert.FromBase64String(pem[fields.Base64Data]);
+        // Keys joined without a line break between them (a PEM export has no final newline) are still two blocks.
+        pem = System.Text.RegularExpressions.Regex.Replace(pem, "(-----END [A-Z0-9 ]+-----)(?=-)", "$1\n");
+        var blocks = new List<(string, byte[])>();
+        for (var offset = 0; PemEncoding.TryFind(pem.AsSpan(offset), out var fields); offset += fields.Location.End.Value)
+        {
+            var text = pem.AsSpan(offset);
+            var label = text[fields.Label].ToString();
+            if (labels.Contains(label))
+            {
+                blocks.Add((label, Convert.FromBase64String(text[fields.Base64Data].ToString())));
+            }
+        }
+
+        return blocks;
     }
 
     private static string PrivateKeyInfoAlgorithm(byte[] der)

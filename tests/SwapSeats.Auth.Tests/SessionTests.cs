@@ -76,8 +76,9 @@ public sealed class SessionTests(AuthApp app) : IClassFixture<AuthApp>
                     new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(Encoding.UTF8.GetBytes(SessionKeys.PublicPem)),
                     Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha256),
             }),
-            // ES256, the other algorithm the SPEC allows, when no P-256 key is configured
-            SessionKeys.MintToken(user, "someone@example.com", DateTimeOffset.UtcNow.AddHours(1), ECDsa.Create(ECCurve.NamedCurves.nistP256)),
+            // auth's own key, but an algorithm the configured keys do not sign with (only RS256 is accepted for RSA)
+            SessionKeys.MintToken(user, "someone@example.com", DateTimeOffset.UtcNow.AddHours(1), algorithm: Microsoft.IdentityModel.Tokens.SecurityAlgorithms.RsaSha384),
+            SessionKeys.MintToken(user, "someone@example.com", DateTimeOffset.UtcNow.AddHours(1), algorithm: Microsoft.IdentityModel.Tokens.SecurityAlgorithms.RsaSsaPssSha256),
             // right key, wrong issuer
             SessionKeys.MintToken(user, "someone@example.com", DateTimeOffset.UtcNow.AddHours(1), issuer: "someone-else"),
             // signed and current, but naming no session that sign-out could end

@@ -18,8 +18,10 @@ public static class SessionKeys
     public const string Audience = "swapseats";
 
     /// <summary>Mints a token outside the auth service, e.g. an expired one, or one signed by another key (RSA: RS256,
-    /// EC: ES256). It names a new session unless <paramref name="sessionId"/> names one (or is null: no session id).</summary>
-    public static string MintToken(Guid userId, string email, DateTimeOffset expires, AsymmetricAlgorithm? signingKey = null, string issuer = Issuer, string? sessionId = "")
+    /// EC: ES256, unless <paramref name="algorithm"/> says otherwise). It names a new session unless
+    /// <paramref name="sessionId"/> names one (or is null: no session id).</summary>
+    public static string MintToken(Guid userId, string email, DateTimeOffset expires, AsymmetricAlgorithm? signingKey = null, string issuer = Issuer,
+        string? sessionId = "", string? algorithm = null)
     {
         Claim[] session = sessionId is null ? [] : [new Claim("sid", sessionId.Length > 0 ? sessionId : Guid.NewGuid().ToString("N"))];
         var now = expires.AddHours(-1);
@@ -33,8 +35,8 @@ public static class SessionKeys
             Expires = expires.UtcDateTime,
             SigningCredentials = (signingKey ?? Key) switch
             {
-                RSA rsa => new SigningCredentials(new RsaSecurityKey(rsa), SecurityAlgorithms.RsaSha256),
-                ECDsa ec => new SigningCredentials(new ECDsaSecurityKey(ec), SecurityAlgorithms.EcdsaSha256),
+                RSA rsa => new SigningCredentials(new RsaSecurityKey(rsa), algorithm ?? SecurityAlgorithms.RsaSha256),
+                ECDsa ec => new SigningCredentials(new ECDsaSecurityKey(ec), algorithm ?? SecurityAlgorithms.EcdsaSha256),
                 var other => throw new ArgumentException($"No session algorithm signs with {other.GetType().Name}.", nameof(signingKey)),
             },
         });
