@@ -68,8 +68,8 @@ public static class SessionKeyPem
     /// </summary>
     public static List<AsymmetricSecurityKey> PublicKeys(string pem) => Blocks(pem, "PUBLIC KEY", "RSA PUBLIC KEY")
         .Select(block => block.Label == "RSA PUBLIC KEY"
-            ? Key(RsaOid, rsa => rsa.ImportRSAPublicKey(block.Der, out _), _ => { })
-            : Key(System.Security.Cryptography.X509Certificates.PublicKey.CreateFromSubjectPublicKeyInfo(block.Der, out _).Oid.Value,
+            ? Rsa(rsa => rsa.ImportRSAPublicKey(block.Der, out _))
+            : ByAlgorithm(System.Security.Cryptography.X509Certificates.PublicKey.CreateFromSubjectPublicKeyInfo(block.Der, out _).Oid.Value,
                 rsa => rsa.ImportSubjectPublicKeyInfo(block.Der, out _), ec => ec.ImportSubjectPublicKeyInfo(block.Der, out _)))
         .ToList();
 
@@ -82,9 +82,9 @@ public static class SessionKeyPem
         var (label, der) = Blocks(pem, "PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY").FirstOrDefault();
         return label switch
         {
-            "RSA PRIVATE KEY" => Key(RsaOid, rsa => rsa.ImportRSAPrivateKey(der, out _), _ => { }),
-            "EC PRIVATE KEY" => Key(EcOid, _ => { }, ec => ec.ImportECPrivateKey(der, out _)),
-            "PRIVATE KEY" => Key(PrivateKeyInfoAlgorithm(der), rsa => rsa.ImportPkcs8PrivateKey(der, out _), ec => ec.ImportPkcs8PrivateKey(der, out _)),
+            "RSA PRIVATE KEY" => Rsa(rsa => rsa.ImportRSAPrivateKey(der, out _)),
+            "EC PRIVATE KEY" => Ec(ec => ec.ImportECPrivateKey(der, out _)),
+            "PRIVATE KEY" => ByAlgorithm(PrivateKeyInfoAlgorithm(der), rsa => rsa.ImportPkcs8PrivateKey(der, out _), ec => ec.ImportPkcs8PrivateKey(der, out _)),
             _ => throw new CryptographicException(
                 "The session signing key holds no unencrypted PEM private key (PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)."),
         };
@@ -98,23 +98,40 @@ public static class SessionKeyPem
         _ => throw Unsupported(key.GetType().Name),
     };
 
-    private static AsymmetricSecurityKey Key(string? oid, Action<RSA> importRsa, Action<ECDsa> importEc)
+    /// <summary>A key whose kind its encoding names by algorithm OID (SubjectPublicKeyInfo, PKCS#8).</summary>
+    private static AsymmetricSecurityKey ByAlgorithm(string? oid, Action<RSA> importRsa, Action<ECDsa> importEc) => oid switch
     {
-        switch (oid)
+        RsaOid => Rsa(importRsa),
+        EcOid => Ec(importEc),
+        _ => throw Unsupported($"a key of algorithm {oid}"),
+    };
+
+    private static AsymmetricSecurityKey Rsa(Action<RSA> import)
+    {
+        var rsa = RSA.Create();
+        import(rsa);
+        var bits = rsa.KeySize;
+        if (bits >= 2048)
         {
-            case RsaOid:
-                var rsa = RSA.Create();
-                importRsa(rsa);
-                return rsa.KeySize >= 2048 ? new RsaSecurityKey(rsa) : throw Unsupported($"a {rsa.KeySize}-bit RSA key (2048 bits at least)");
-            case EcOid:
-                var ec = ECDsa.Create();
-                importEc(ec);
-                var curve = ec.ExportParameters(includePrivateParameters: false).Curve;
-                return curve.IsNamed && curve.Oid.Value == ECCurve.NamedCurves.nistP256.Oid.Value ? new ECDsaSecurityKey(ec)
-                    : throw Unsupported($"an EC key on curve {curve.Oid?.FriendlyName ?? curve.Oid?.Value ?? "given by explicit parameters"}");
-            default:
-                throw Unsupported($"a key of algorithm {oid}");
+            return new RsaSecurityKey(rsa);
         }
+
+        rsa.Dispose();
+        throw Unsupported($"a {bits}-bit RSA key (2048 bits at least)");
+    }
+
+    private static AsymmetricSecurityKey Ec(Action<ECDsa> import)
+    {
+        var ec = ECDsa.Create();
+        import(ec);
+        var curve = ec.ExportParameters(includePrivateParameters: false).Curve;
+        if (curve.IsNamed && curve.Oid.Value == ECCurve.NamedCurves.nistP256.Oid.Value)
+        {
+            return new ECDsaSecurityKey(ec);
+        }
+
+        ec.Dispose();
+        throw Unsupported($"an EC key on curve {curve.Oid?.FriendlyName ?? curve.Oid?.Value ?? "given by explicit parameters"}");
     }
 
     /// <summary>The PEM blocks of the text with one of <paramref name="labels"/>, in order, as DER.</summary>
